@@ -1,0 +1,33 @@
+# `make run` and `make test` set everything up on a fresh machine (a .venv here) and then run.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DATA ?= kinora-data
+PROMPT ?= three red rubber balls bounce on a wooden floor, then cut to a close-up of the first ball
+
+.PHONY: run test lint bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# torch first, pinned: a bare requirement elsewhere would pull several GB of CUDA wheels.
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	mkdir -p $(DATA)
+	$(VENV)/bin/kinora generate "$(PROMPT)" -o $(DATA)/demo.mp4 --seconds 8 --seed 7
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check kinora tests benchmarks
+	$(VENV)/bin/mypy
+
+bench: $(STAMP)
+	$(PY) benchmarks/world.py
+
+clean:
+	rm -rf $(VENV) $(DATA)

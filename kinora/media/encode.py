@@ -1,0 +1,89 @@
+"""Encode a Clip as a web-ready MP4: H.264 yuv420p + AAC, faststart, a keyframe every 2 s."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import numpy.typing as npt
+
+from kinora.engines.base import Clip
+
+AUDIO_BITRATE = 192_000
+AAC_FRAME = 1024  # samples per AAC frame
+
+
+def write_mp4(
+    clip: Clip,
+    path: str | Path,
+    *,
+    crf: int = 20,
+    preset: str = "veryfast",
+    progress: Callable[[float], None] | None = None,
+) -> Path:
+    """Write `clip` to `path` and return the path. The file is written next to the target and renamed
+    into place, so a failure never leaves a half-written MP4 behind."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.part")
+    try:
+        _encode(clip.frames, clip.fps, clip.audio, clip.sample_rate, tmp, crf, preset, progress)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def _encode(
+    frames: npt.NDArray[np.uint8] | Iterable[npt.NDArray[np.uint8]],
+    fps: float,
+    audio: npt.NDArray[np.float32] | None,
+    sample_rate: int,
+    path: Path,
+    crf: int,
+    preset: str,
+    progress: Callable[[float], None] | None,
+) -> None:
+    frames_list = frames if isinstance(frames, np.ndarray) else list(frames)
+    total = len(frames_list)
+    if total == 0:
+        raise ValueError("frames: a clip needs at least one frame")
+    height, width = frames_list[0].shape[:2]
+    rate = Fraction(fps).limit_denominator(1001)
+    with av.open(str(path), mode="w", format="mp4", options={"movflags": "+faststart"}) as out:
+        video = out.add_stream("libx264", rate=rate)
+        video.width, video.height = width, height
+        video.pix_fmt = "yuv420p"
+        video.codec_context.gop_size = max(1, round(2 * fps))
+        video.options = {"crf": str(crf), "preset": preset, "sc_threshold": "0", "bf": "2"}
+        astream = None
+        if audio is not None:
+            astream = out.add_stream("aac", rate=sample_rate)
+            astream.layout = "stereo" if audio.shape[1] == 2 else "mono"
+            astream.bit_rate = AUDIO_BITRATE
+        for i, rgb in enumerate(frames_list):
+            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
+            frame.pts = i
+            frame.time_base = 1 / rate
+            out.mux(video.encode(frame))
+            if progress is not None:
+                progress((i + 1) / total)
+        out.mux(video.encode(None))
+        if astream is not None and audio is not None:
+            _encode_audio(out, astream, audio, sample_rate)
+
+
+def _encode_audio(out: av.container.OutputContainer, stream: av.audio.stream.AudioStream,
+                  audio: npt.NDArray[np.float32], sample_rate: int) -> None:
+    planar = np.ascontiguousarray(np.clip(audio, -1.0, 1.0).T.astype(np.float32))  # (C, S)
+    layout = "stereo" if planar.shape[0] == 2 else "mono"
+    for start in range(0, planar.shape[1], AAC_FRAME):
+        chunk = np.ascontiguousarray(planar[:, start : start + AAC_FRAME])
+        frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout=layout)
+        frame.sample_rate = sample_rate
+        frame.pts = start
+        frame.time_base = Fraction(1, sample_rate)
+        out.mux(stream.encode(frame))
+    out.mux(stream.encode(None))

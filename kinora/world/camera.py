@@ -1,0 +1,124 @@
+"""Where the camera looks in every frame: a centre (m) and a scale (pixels per metre) per frame.
+
+Framing is computed from the simulated trajectories, so a wide shot holds everything that moves
+and a follow shot keeps its target in view; moves ease in and out like a real operator's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from scipy.ndimage import gaussian_filter1d
+
+from kinora.world.bodies import prop_boxes, silhouette
+from kinora.world.plan import Camera, ScenePlan
+from kinora.world.sim import Simulation
+
+FLOOR_ROW = 0.74  # the floor line sits this far down a portrait frame (0.80 in landscape)
+VIEW_LIMIT = 4.0  # metres from the origin that a wide shot will include
+
+
+@dataclass
+class CameraPath:
+    cx: npt.NDArray[np.float64]  # (F,) metres
+    cy: npt.NDArray[np.float64]  # (F,)
+    scale: npt.NDArray[np.float64]  # (F,) pixels per metre
+    shot: npt.NDArray[np.int64]  # (F,) index of the shot each frame belongs to
+
+    def to_pixels(self, frame: int, x: float, y: float, width: int, height: int) -> tuple[float, float]:
+        s = self.scale[frame]
+        return width / 2 + (x - self.cx[frame]) * s, height / 2 - (y - self.cy[frame]) * s
+
+
+def _ease(u: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    return u * u * (3 - 2 * u)
+
+
+def _scene_bounds(plan: ScenePlan, sim: Simulation) -> tuple[float, float, float, float]:
+    xs: list[float] = []
+    ys: list[float] = [0.0]
+    for part_id, pose in sim.poses.items():
+        obj = plan.object(sim.owners[part_id])
+        half = max(silhouette(obj)) / 2
+        inside = (np.abs(pose[:, 0]) < VIEW_LIMIT) & (pose[:, 1] < VIEW_LIMIT)
+        xs += [float(pose[inside, 0].min() - half), float(pose[inside, 0].max() + half)] if inside.any() else []
+        ys += [float(pose[inside, 1].max() + half)] if inside.any() else []
+        if obj.pivot is not None:
+            xs.append(obj.pivot[0])
+            ys.append(obj.pivot[1])
+    for prop in plan.environment.props:
+        for poly in prop_boxes(prop):
+            xs += [min(p[0] for p in poly), max(p[0] for p in poly)]
+            ys.append(max(p[1] for p in poly))
+    if not xs:
+        xs = [-1.0, 1.0]
+    return min(xs), max(xs), 0.0, max(ys)
+
+
+def _wide(bounds: tuple[float, float, float, float], width: int, height: int) -> tuple[float, float, float]:
+    """Centre and scale that show the bounds with margins and the floor line at FLOOR_ROW."""
+    x0, x1, _, y1 = bounds
+    floor_row = FLOOR_ROW if height >= width else 0.80
+    span_x = max(x1 - x0, 0.6) * 1.3
+    span_y = max(y1, 0.3) * 1.25
+    scale = min(width / span_x, height * (floor_row - 0.06) / span_y)
+    cy = (floor_row - 0.5) * height / scale  # world y at the frame centre puts y=0 on the floor row
+    return (x0 + x1) / 2, cy, scale
+
+
+def _target_track(plan: ScenePlan, sim: Simulation, camera: Camera) -> tuple[npt.NDArray[np.float64], float]:
+    """Smoothed (F, 2) track of the shot's target (or of everything that moves) and its size."""
+    if camera.target is not None:
+        pose = sim.poses[camera.target]
+        size = max(silhouette(plan.object(camera.target)))
+        track = pose[:, :2]
+    else:
+        stacked = np.stack([p[:, :2] for p in sim.poses.values()])  # (P, F, 2)
+        track = np.median(stacked, axis=0)
+        size = max(max(silhouette(o)) for o in plan.objects)
+    track = np.clip(track, -VIEW_LIMIT, VIEW_LIMIT)
+    return gaussian_filter1d(track, sigma=4.0, axis=0, mode="nearest"), size
+
+
+def plan_camera(plan: ScenePlan, sim: Simulation, width: int, height: int) -> CameraPath:
+    n = len(sim.times)
+    cx, cy, scale = np.zeros(n), np.zeros(n), np.zeros(n)
+    shot_of = np.zeros(n, dtype=np.int64)
+    wx, wy, ws = _wide(_scene_bounds(plan, sim), width, height)
+    starts = [round(s.start * n) for s in plan.shots] + [n]
+    for i, shot in enumerate(plan.shots):
+        a, b = starts[i], max(starts[i + 1], starts[i] + 1)
+        b = min(b, n)
+        if a >= n:
+            break
+        shot_of[a:b] = i
+        track, size = _target_track(plan, sim, shot.camera)
+        framing = {"wide": 1.0, "medium": 1.9, "close": 0.0}[shot.camera.framing]
+        s_shot = min(width, height) / (size * 3.2) if framing == 0.0 else ws * framing
+        s_shot = max(s_shot, ws)
+        u = _ease(np.linspace(0.0, 1.0, b - a))
+        sx = np.full(b - a, wx if shot.camera.framing == "wide" else float(track[a:b, 0].mean()))
+        sy = np.full(b - a, 0.0)
+        ss = np.full(b - a, s_shot)
+        move = shot.camera.move
+        if move == "follow" or (shot.camera.target is not None and shot.camera.framing == "close"):
+            sx = track[a:b, 0].copy()
+        if move == "pan":
+            view_w = width / s_shot
+            sx = sx + (u - 0.5) * view_w * 0.5
+        elif move in ("zoom_in", "zoom_out"):
+            z = 1.0 + 0.9 * (u if move == "zoom_in" else 1.0 - u)
+            ss = s_shot * z
+            focus = track[a:b, 0]
+            sx = sx + (focus - sx) * (z - 1.0) / 0.9
+        if move == "follow" or shot.camera.framing != "wide":
+            # Keep the target vertically in frame but never lift the floor above the frame's lower half.
+            floor_row = FLOOR_ROW if height >= width else 0.80
+            low = (floor_row - 0.5) * height / ss
+            sy = np.maximum(track[a:b, 1], low)
+        else:
+            sy = (FLOOR_ROW if height >= width else 0.80) * height / ss - 0.5 * height / ss
+        cx[a:b], cy[a:b], scale[a:b] = sx, sy, ss
+    return CameraPath(cx, cy, scale, shot_of)

@@ -1,0 +1,141 @@
+"""The scene plan: everything the world engine needs to simulate, render and score a clip.
+
+A plan is plain data (pydantic), produced by `parse.parse_prompt` or written by hand as JSON and
+passed with `--plan`. Units are SI: metres, seconds, kilograms; x grows to the right, y grows up,
+and the floor surface is y = 0. Positions are centres of mass.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from kinora.world.catalog import FLOORS, KINDS, MATERIALS
+
+Style = Literal["realistic", "cartoon", "anime", "noir", "neon"]
+CameraMove = Literal["static", "pan", "zoom_in", "zoom_out", "follow"]
+Framing = Literal["wide", "medium", "close"]
+ActionKind = Literal["drop", "bounce", "roll", "slide", "collide", "topple", "collapse", "swing", "throw", "rest"]
+PropKind = Literal["ramp", "stairs", "table", "walls"]
+TimeOfDay = Literal["morning", "day", "sunset", "evening", "night"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False)
+
+
+class ObjectSpec(_Model):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    kind: str
+    color: str  # the name as understood, e.g. "light blue"
+    rgb: tuple[int, int, int]
+    material: str
+    size: float = Field(gt=0.005, le=3.0)  # metres, see catalog.Kind.size
+    x: float
+    y: float
+    angle: float = 0.0  # radians, counter-clockwise
+    vx: float = 0.0
+    vy: float = 0.0
+    spin: float = 0.0  # rad/s, counter-clockwise
+    pivot: tuple[float, float] | None = None  # pendulum: hangs from this fixed point on a rod
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, v: str) -> str:
+        if v not in KINDS:
+            raise ValueError(f"kind must be one of {', '.join(KINDS)}; got {v!r}")
+        return v
+
+    @field_validator("material")
+    @classmethod
+    def _known_material(cls, v: str) -> str:
+        if v not in MATERIALS:
+            raise ValueError(f"material must be one of {', '.join(MATERIALS)}; got {v!r}")
+        return v
+
+
+class Prop(_Model):
+    """Static scenery. ramp: rises from x over `width` to `height` (toward `facing`);
+    stairs: `steps` steps covering `width`, top at `height`; table: top at `height`, centred on x;
+    walls: a wall at each side of [x - width/2, x + width/2]."""
+
+    kind: PropKind
+    x: float
+    width: float = Field(gt=0)
+    height: float = Field(ge=0)
+    facing: Literal["left", "right"] = "right"  # ramps and stairs: the side that is high
+    steps: int = Field(default=4, ge=1, le=20)
+    material: str = "wood"
+
+
+class Environment(_Model):
+    setting: Literal["indoor", "outdoor"] = "indoor"
+    time_of_day: TimeOfDay = "day"
+    floor: str = "wood"
+    props: list[Prop] = Field(default_factory=list)
+    gravity: float = Field(default=9.81, gt=0, le=100)
+
+    @field_validator("floor")
+    @classmethod
+    def _known_floor(cls, v: str) -> str:
+        if v not in FLOORS:
+            raise ValueError(f"floor must be one of {', '.join(FLOORS)}; got {v!r}")
+        return v
+
+
+class Camera(_Model):
+    move: CameraMove = "static"
+    framing: Framing = "wide"
+    target: str | None = None  # object id to frame (close-ups, follow)
+
+
+class Shot(_Model):
+    start: float = Field(ge=0, lt=1)  # fraction of the clip where this shot begins
+    camera: Camera = Field(default_factory=Camera)
+
+
+class Action(_Model):
+    kind: ActionKind
+    subjects: list[str] = Field(default_factory=list)  # object ids
+
+
+class ScenePlan(_Model):
+    version: Literal[1] = 1
+    prompt: str = ""
+    objects: list[ObjectSpec]
+    environment: Environment = Field(default_factory=Environment)
+    actions: list[Action] = Field(default_factory=list)
+    shots: list[Shot] = Field(default_factory=lambda: [Shot(start=0.0)])
+    style: Style = "realistic"
+    slow_motion: float = Field(default=1.0, gt=0.05, le=1.0)  # simulated seconds per video second
+    understood: list[str] = Field(default_factory=list)
+    unrecognized: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ScenePlan:
+        if not self.objects:
+            raise ValueError("objects must hold at least one object")
+        ids = [o.id for o in self.objects]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"objects: ids must be unique; got {ids}")
+        if not self.shots or self.shots[0].start != 0:
+            raise ValueError("shots: the first shot must start at 0")
+        starts = [s.start for s in self.shots]
+        if starts != sorted(starts):
+            raise ValueError(f"shots: starts must increase; got {starts}")
+        known = set(ids)
+        for shot in self.shots:
+            if shot.camera.target is not None and shot.camera.target not in known:
+                raise ValueError(f"shots: camera target {shot.camera.target!r} is not an object id")
+        for action in self.actions:
+            missing = [s for s in action.subjects if s not in known]
+            if missing:
+                raise ValueError(f"actions: subjects {missing} are not object ids")
+        return self
+
+    def object(self, object_id: str) -> ObjectSpec:
+        for o in self.objects:
+            if o.id == object_id:
+                return o
+        raise KeyError(object_id)
