@@ -17,6 +17,9 @@ from kinora.world.plan import Environment, ObjectSpec, Prop
 
 FLOOR_HALF_WIDTH = 60.0  # metres of floor each side of the origin
 CORNER = 0.002  # rounding of box corners (m): keeps stacks from catching on sharp edges
+# Collision shapes are this much larger than what is drawn, so objects placed exactly touching start
+# in contact instead of falling through a zero gap for a few steps and "landing" with a click.
+SKIN = 0.0003
 
 
 @dataclass
@@ -173,22 +176,22 @@ def _add_object(world: World, obj: ObjectSpec) -> None:
         r = obj.size / 2
         mass = _mass(obj, math.pi * r * r, depth)
         body = pymunk.Body(mass, pymunk.moment_for_circle(mass, 0, r))
-        shapes: list[pymunk.Shape] = [pymunk.Circle(body, r)]
+        shapes: list[pymunk.Shape] = [pymunk.Circle(body, r + SKIN)]
     elif shape_kind == "box":
         mass = _mass(obj, w * h, depth)
         body = pymunk.Body(mass, pymunk.moment_for_box(mass, (w, h)))
-        shapes = [pymunk.Poly.create_box(body, (w - 2 * CORNER, h - 2 * CORNER), CORNER)]
+        shapes = [pymunk.Poly.create_box(body, (w - 2 * CORNER, h - 2 * CORNER), CORNER + SKIN)]
     elif shape_kind == "pin":
         half = pin_outline(w, h)
         verts = [(-x, y) for x, y in reversed(half)] + half
         mass = _mass(obj, w * h * 0.55, depth)
         body = pymunk.Body(mass, pymunk.moment_for_poly(mass, verts))
-        shapes = [pymunk.Poly(body, verts)]
+        shapes = [pymunk.Poly(body, verts, None, SKIN)]
     elif shape_kind == "bowl":
         pieces = bowl_outline(w, h)
         mass = _mass(obj, w * h * 0.25, depth)
         body = pymunk.Body(mass, pymunk.moment_for_box(mass, (w, h)) * 0.8)
-        shapes = [pymunk.Poly(body, p) for p in pieces]
+        shapes = [pymunk.Poly(body, p, None, SKIN) for p in pieces]
     else:
         _add_car(world, obj, w, h, depth)
         return
@@ -208,7 +211,7 @@ def _add_car(world: World, obj: ObjectSpec, w: float, h: float, depth: float) ->
     body.position = (obj.x, obj.y)
     body.angle = obj.angle
     body.velocity = (obj.vx, obj.vy)
-    car_shapes: list[pymunk.Shape] = [pymunk.Poly(body, chassis), pymunk.Poly(body, cabin)]
+    car_shapes: list[pymunk.Shape] = [pymunk.Poly(body, chassis, None, SKIN), pymunk.Poly(body, cabin, None, SKIN)]
     _dynamic(world, obj, car_shapes, obj.id)
     for i, (wx, wy) in enumerate(wheels):
         wmass = mass * 0.08
@@ -216,7 +219,7 @@ def _add_car(world: World, obj: ObjectSpec, w: float, h: float, depth: float) ->
         wheel.position = body.local_to_world((wx, wy))
         wheel.velocity = (obj.vx, obj.vy)
         wheel.angular_velocity = -obj.vx / r
-        circle = pymunk.Circle(wheel, r)
+        circle = pymunk.Circle(wheel, r + SKIN)
         # Wheels must not collide with their own chassis.
         circle.filter = pymunk.ShapeFilter(group=zlib.crc32(obj.id.encode()) or 1)
         for s in car_shapes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -44,7 +45,9 @@ def render_plan(
     progress: Progress = lambda stage, value: None,
     cancelled: Callable[[], bool] = lambda: False,
 ) -> Clip:
+    t0 = time.perf_counter()
     sim = simulate(plan, seconds, fps, lambda v: progress("simulate", v), cancelled)
+    t1 = time.perf_counter()
     cam = plan_camera(plan, sim, width, height)
     impacts = [dataclasses.replace(i, pan=_pan(cam, i, fps, width, height)) for i in sim.impacts]
     renderer = Renderer(plan, sim, cam, width, height, seed)
@@ -57,9 +60,11 @@ def render_plan(
             progress("render", i / n)
         frames[i] = renderer.frame(i)
     progress("render", 1.0)
+    t2 = time.perf_counter()
     audio = synthesize(impacts, sim.contacts, plan.environment, n / fps, seed=seed,
                        slow_motion=plan.slow_motion)
     progress("sound", 1.0)
+    t3 = time.perf_counter()
     metadata: dict[str, Any] = {
         "engine": "world",
         "model": f"world-{__version__}",
@@ -72,5 +77,6 @@ def render_plan(
         "trajectories": _trajectories(sim),
         "camera": {"cx": cam.cx.round(4).tolist(), "cy": cam.cy.round(4).tolist(),
                    "scale": cam.scale.round(3).tolist()},
+        "timings": {"simulate": t1 - t0, "render": t2 - t1, "sound": t3 - t2},
     }
     return Clip(frames=frames, fps=float(fps), audio=audio, sample_rate=SAMPLE_RATE, metadata=metadata)

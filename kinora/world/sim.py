@@ -136,7 +136,7 @@ def _energy(world: World, gravity: float) -> float:
     total = 0.0
     for part in world.parts:
         b = part.body
-        total += 0.5 * b.mass * b.velocity.get_length_sqrd() + 0.5 * b.moment * b.angular_velocity**2
+        total += 0.5 * b.mass * b.velocity.length_squared + 0.5 * b.moment * b.angular_velocity**2
         total += b.mass * gravity * b.local_to_world(b.center_of_gravity).y
     return total
 

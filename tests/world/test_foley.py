@@ -36,11 +36,11 @@ def track(t0: float, seconds: float, roll: float = 0.0, slip: float = 0.0, pan: 
 
 
 def alone(impacts: list[Impact], seconds: float = 2.0, env: Environment | None = None,
-          contacts: list[ContactTrack] | None = None, **kw: float) -> Audio:
+          contacts: list[ContactTrack] | None = None, seed: int = 0, slow_motion: float = 1.0) -> Audio:
     """The events' own sound: the mix minus the same mix without them (same seed, same ambience)."""
     env = env or Environment()
-    full = synthesize(impacts, contacts or [], env, seconds, **kw)  # type: ignore[arg-type]
-    bed = synthesize([], [], env, seconds, **kw)  # type: ignore[arg-type]
+    full = synthesize(impacts, contacts or [], env, seconds, seed=seed, slow_motion=slow_motion)
+    bed = synthesize([], [], env, seconds, seed=seed, slow_motion=slow_motion)
     return (full.astype(np.float64) - bed.astype(np.float64)).astype(np.float32)
 
 
