@@ -58,7 +58,7 @@ def main() -> None:
                 f"{total:.2f}", f"{args.seconds / total:.2f}", f"{args.seconds / best['encode']:.2f}",
                 f"{total / best['encode']:.2f}",
             )
-    Console().print(table)
+    Console(width=160).print(table)
 
 
 if __name__ == "__main__":

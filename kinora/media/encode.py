@@ -50,7 +50,12 @@ def _encode(
     total = len(frames_list)
     if total == 0:
         raise ValueError("frames: a clip needs at least one frame")
-    height, width = frames_list[0].shape[:2]
+    first = frames_list[0]
+    if first.ndim != 3 or first.shape[2] != 3 or first.dtype != np.uint8:
+        raise ValueError(f"frames must be (T, H, W, 3) uint8; got frames of shape {first.shape} {first.dtype}")
+    height, width = first.shape[:2]
+    if width % 2 or height % 2:
+        raise ValueError(f"frames must have even width and height for yuv420p; got {width}x{height}")
     rate = Fraction(fps).limit_denominator(1001)
     with av.open(str(path), mode="w", format="mp4", options={"movflags": "+faststart"}) as out:
         video = out.add_stream("libx264", rate=rate)

@@ -98,17 +98,20 @@ def read_video(path: str | Path, *, max_side: int | None = None) -> DecodedMedia
         fps = _stream_fps(video)
         size = _scaled_size(int(video.codec_context.width), int(video.codec_context.height), max_side)
         video.thread_type = "AUTO"
-        frames: list[npt.NDArray[np.uint8]] = []
+        # One preallocated array (grown if the header undercounts): stacking a list doubles the peak.
+        frames = np.empty((max(1, int(video.frames or 0)), size[1], size[0], 3), dtype=np.uint8)
         times: list[float] = []
         for frame in container.decode(video):
+            if len(times) == len(frames):
+                frames = np.concatenate([frames, np.empty_like(frames)])
             rgb = frame.reformat(width=size[0], height=size[1], format="rgb24", interpolation="AREA")
-            frames.append(rgb.to_ndarray())
+            frames[len(times)] = rgb.to_ndarray()
             times.append(float(frame.time) if frame.time is not None else len(times) / fps)
-    if not frames:
+    if not times:
         raise ValueError(f"{path}: the video stream holds no decodable frames")
     audio, audio_start, sample_rate = _read_audio(path)
     return DecodedMedia(
-        frames=np.stack(frames),
+        frames=frames[: len(times)],
         frame_times=np.asarray(times, dtype=np.float64),
         fps=fps,
         audio=audio,

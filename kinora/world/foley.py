@@ -4,9 +4,9 @@ Three layers are mixed into one 48 kHz stereo track:
 
 * impacts: modal synthesis. Each `Impact` rings both bodies as a sum of exponentially decaying
   sinusoids (the catalog's partials), plus a short filtered-noise click for the contact itself.
-  The first sample of an impact is exactly sample ``round(t * sample_rate)``: partials start at
-  phase zero (the impulse response of a resonator), the click's filter is causal and starts from
-  rest, and the attack is a 0.5 ms ramp.
+  The first sample of an impact is exactly sample ``round(t * sample_rate)``: partials start in
+  cosine phase at full amplitude, the click's filter is causal and starts from rest, and the
+  attack is a 0.5 ms ramp.
 * contacts: rolling (band-passed low rumble, slightly periodic with the rotation) and sliding
   (higher band-passed scrape, with a stick-slip flutter), enveloped by the track's speeds.
 * ambience: a quiet continuous bed chosen by the environment (room tone; wind and birds by day;
@@ -20,6 +20,7 @@ cannot move an onset.
 
 from __future__ import annotations
 
+import functools
 import math
 import zlib
 from collections.abc import Sequence
@@ -75,7 +76,7 @@ DEFAULT_MATERIAL = "wood"
 # extruded 2-D world, 4.43 m/s, restitution 0.82): it peaks around -10 dBFS.
 REF_IMPULSE = 55.0  # N*s
 REF_SPEED = 4.43  # m/s
-REF_GAIN = 0.3
+REF_GAIN = 0.18
 IMPULSE_EXP = 0.4
 SPEED_EXP = 0.3
 MAX_GAIN = 0.9  # gains are soft-saturated toward this
@@ -86,7 +87,7 @@ REPEAT_LOUDER = 2.0  # ... unless the new impact is this much louder than the on
 
 ATTACK_S = 0.0005  # attack ramp of every impact
 CLICK_TAU_S = 0.0012  # decay of the contact click's noise burst
-CLICK_GAIN = 0.7
+CLICK_GAIN = 2.0
 TAIL_FLOOR = 1e-4  # a partial is rendered until it decays below this (-80 dBFS)
 MAX_TAIL_S = 12.0
 SLOW_PITCH_EXP = 0.3  # slow motion lowers pitch by slow_motion ** this, and stretches decays
@@ -119,15 +120,25 @@ AMBIENCE_DBFS: dict[tuple[str, str], float] = {
     ("outdoor", "evening"): -36.0,
     ("outdoor", "night"): -36.0,
 }
-# outdoor: (wind weight, bird phrases per second, crickets)
-OUTDOOR_MIX: dict[str, tuple[float, float, int]] = {
-    "morning": (0.7, 0.8, 0),
-    "day": (1.0, 0.45, 0),
-    "sunset": (1.0, 0.15, 1),
-    "evening": (0.5, 0.0, 2),
-    "night": (0.3, 0.0, 3),
+
+
+@dataclass(frozen=True)
+class _OutdoorMix:
+    wind: float  # weight of the (unit-RMS) wind
+    birds: float  # bird phrases per second
+    chorus: float  # weight of the distant cricket chorus (unit-RMS)
+    crickets: int  # foreground crickets ...
+    cricket_level: float  # ... and the weight of all of them together (unit-RMS)
+
+
+OUTDOOR_MIX: dict[str, _OutdoorMix] = {
+    "morning": _OutdoorMix(0.7, 0.8, 0.0, 0, 0.0),
+    "day": _OutdoorMix(1.0, 0.45, 0.0, 0, 0.0),
+    "sunset": _OutdoorMix(1.0, 0.15, 0.3, 0, 0.0),
+    "evening": _OutdoorMix(0.6, 0.0, 0.7, 1, 0.35),
+    "night": _OutdoorMix(0.35, 0.0, 0.9, 2, 0.4),
 }
-BIRD_LEVEL = 2.5  # chirp peak relative to the wind's RMS
+BIRD_LEVEL = 1.2  # chirp peak, relative to the (unit-RMS) wind
 MAINS_HZ = 50.0
 LIMIT_KNEE = 0.8  # the soft limiter is the identity below this
 
@@ -192,18 +203,29 @@ def _body_modes(mat: Material, size: float, static: bool, pitch: float, stretch:
 
 
 def _render_modes(modes: _Modes, length: int, sample_rate: int) -> F32:
-    """sum_p amp_p * exp(-n / (tau_p * sr)) * sin(2 pi f_p n / sr), n = 0 .. length - 1.
+    """sum_p amp_p * exp(-n / (tau_p * sr)) * cos(2 pi f_p n / sr), n = 0 .. length - 1.
 
-    Computed in blocks: x[kB + j] = Im(a z^(kB) * z^j) with z = exp(-1/(tau sr) + i w), so one
-    small float32 matrix product renders every partial at once, with float64-exact phases."""
+    Cosine phase: a blow sets the modes' velocity, so every partial starts at full amplitude (the
+    attack ramp then shapes the first 0.5 ms) and even a low thud has its onset at the first sample.
+    Computed in blocks: x[kB + j] = Re(a z^(kB) * z^j) with z = exp(-1/(tau sr) + i w), so one
+    small float32 matrix product (blocks x 2P times 2P x B) renders every partial at once, with
+    float64-exact phases and no per-sample transcendental functions."""
     k_blocks = -(-length // _BLOCK)
     s = -1.0 / (modes.taus * sample_rate) + 1j * (2.0 * np.pi * modes.freqs / sample_rate)
     base = np.exp(s[:, None] * np.arange(_BLOCK)[None, :])  # (P, B)
     mult = modes.amps[:, None] * np.exp(s[:, None] * (np.arange(k_blocks) * _BLOCK)[None, :])  # (P, K)
-    left = np.concatenate([mult.real, mult.imag]).T.astype(np.float32)  # (K, 2P)
-    right = np.concatenate([base.imag, base.real]).astype(np.float32)  # (2P, B)
-    out: F32 = (left @ right).reshape(-1)[:length]
+    left = np.concatenate([mult.real, -mult.imag]).T.astype(np.float32)  # (K, 2P)
+    right = np.concatenate([base.real, base.imag]).astype(np.float32)  # (2P, B)
+    # einsum's own loop, not BLAS: single-threaded and deterministic, and faster for this shape.
+    out: F32 = np.einsum("kp,pb->kb", left, right).reshape(-1)[:length]
     return out
+
+
+@functools.lru_cache(maxsize=256)
+def _lowpass(cutoff: float, sample_rate: int) -> tuple[F64, F64]:
+    """2nd-order Butterworth low-pass (b, a): causal, so the click starts at the onset sample."""
+    b, a = signal.butter(2, min(cutoff, 0.45 * sample_rate) / (0.5 * sample_rate))
+    return np.asarray(b, dtype=np.float64), np.asarray(a, dtype=np.float64)
 
 
 def _attack(length: int, sample_rate: int) -> F32:
@@ -253,7 +275,7 @@ def _render_impact(imp: Impact, gain: float, s0: int, n_total: int, seed: int, s
     # The contact click: a causally filtered noise burst, starting at the onset sample.
     n_click = min(n_click, length)
     burst = rng.standard_normal(n_click) * np.exp(-np.arange(n_click) / (tau_click * sample_rate))
-    b, a = signal.butter(2, min(cutoff, 0.45 * sample_rate) / (0.5 * sample_rate))
+    b, a = _lowpass(cutoff, sample_rate)
     click = signal.lfilter(b, a, burst)
     click_level = CLICK_GAIN * 0.5 * (clicks[0] + clicks[1]) / max(float(np.max(np.abs(click))), 1e-9)
     wave[:n_click] += (click * click_level).astype(np.float32)
@@ -293,8 +315,8 @@ def _impacts(impacts: Sequence[Impact], n_total: int, seconds: float, seed: int,
 def _band_noise(rng: np.random.Generator, n: int, centre: float, width: float, sample_rate: int) -> F64:
     """White noise band-passed around `centre` (+- `width` as a ratio), about unit RMS."""
     nyq = 0.5 * sample_rate
-    lo = max(centre / width, 20.0)
     hi = min(centre * width, 0.45 * sample_rate)
+    lo = min(max(centre / width, 20.0), hi / width)
     sos = signal.butter(2, [lo / nyq, hi / nyq], btype="bandpass", output="sos")
     noise = rng.standard_normal(n)
     out: F64 = np.asarray(signal.sosfilt(sos, noise), dtype=np.float64)
@@ -324,7 +346,9 @@ def _contact(track: ContactTrack, index: int, n_total: int, seed: int, slow_moti
     x = (np.arange(s0, s1) / sample_rate - track.t0) * TRACK_HZ
 
     def env(values: list[float]) -> F64:
-        v = np.nan_to_num(np.resize(np.asarray(values, dtype=np.float64), n) if values else np.zeros(n))
+        v = np.zeros(n)  # a shorter list (e.g. no pan) is padded with zeros
+        k = min(len(values), n)
+        v[:k] = np.nan_to_num(np.asarray(values[:k], dtype=np.float64))
         return np.asarray(np.interp(x, knots, v), dtype=np.float64)
 
     slip = SPEED_SAT * np.tanh(np.abs(env(track.slip)) / SPEED_SAT)
@@ -405,7 +429,8 @@ def _wind(rng: np.random.Generator, n: int, sample_rate: int) -> tuple[F64, F64]
         body = _unit(np.asarray(signal.sosfilt(low, white), dtype=np.float64))
         whistle = _unit(np.asarray(signal.sosfilt(high, white), dtype=np.float64))
         chans.append(gust * body + 0.5 * gust**2 * whistle)
-    return chans[0], chans[1]
+    k = 1.0 / _stereo_rms(chans[0], chans[1])
+    return k * chans[0], k * chans[1]
 
 
 def _birds(rng: np.random.Generator, n: int, sample_rate: int, rate: float) -> tuple[F64, F64]:
@@ -439,24 +464,47 @@ def _birds(rng: np.random.Generator, n: int, sample_rate: int, rate: float) -> t
     return left, right
 
 
+def _stereo_rms(left: F64, right: F64) -> float:
+    rms = math.sqrt(float(np.mean(left * left) + np.mean(right * right)) / 2.0) if left.size else 0.0
+    return rms if rms > 0 else 1.0
+
+
 def _crickets(rng: np.random.Generator, n: int, sample_rate: int, count: int) -> tuple[F64, F64]:
+    """Foreground crickets: a high tone, pulsed (25-45 Hz) in short chirps repeated ~2 per second."""
     left = np.zeros(n)
     right = np.zeros(n)
     t = np.arange(n) / sample_rate
     for _ in range(count):
         fc = min(rng.uniform(3800.0, 5200.0), 0.45 * sample_rate)
         pulse_hz = rng.uniform(25.0, 45.0)
-        pulses = int(rng.integers(3, 6))
+        pulses = int(rng.integers(4, 9))
         burst = pulses / pulse_hz
-        period = max(1.0 / rng.uniform(1.2, 3.0), burst + 0.08)
+        period = burst + rng.uniform(0.06, 0.25)
         u = np.mod(t + rng.uniform(0.0, period), period)
-        envelope = np.where(u < burst, np.sin(np.pi * u * pulse_hz) ** 2, 0.0)
-        carrier = np.sin(2.0 * np.pi * np.mod(fc * t, 1.0))
-        voice = rng.uniform(0.5, 1.0) * envelope * carrier
+        pulse = np.sin((np.pi * pulse_hz * np.minimum(u, burst)).astype(np.float32)) ** 2
+        carrier = np.sin((2.0 * np.pi * np.mod(fc * t, 1.0)).astype(np.float32))
+        voice = rng.uniform(0.5, 1.0) * (pulse * carrier).astype(np.float64)
         gl, gr = _pan_gains(float(rng.uniform(-0.9, 0.9)))
         left += gl * voice
         right += gr * voice
     return left, right
+
+
+def _chorus(rng: np.random.Generator, n: int, sample_rate: int) -> tuple[F64, F64]:
+    """Distant crickets: narrow noise bands around 4-5 kHz, trilling, as a continuous bed (unit RMS)."""
+    nyq = 0.5 * sample_rate
+    t = np.arange(n) / sample_rate
+    chans = [np.zeros(n), np.zeros(n)]
+    noise = _stereo_noise(rng, n, 0.3)  # the voices' bands barely overlap: one noise serves them all
+    for _ in range(3):
+        fc = min(rng.uniform(3800.0, 5200.0), 0.4 * sample_rate)
+        sos = signal.butter(2, [fc / 1.04 / nyq, fc * 1.04 / nyq], btype="bandpass", output="sos")
+        phase = np.mod(rng.uniform(18.0, 30.0) * t + rng.uniform(0.0, 1.0), 1.0)
+        trill = 0.6 + 0.4 * np.sin((2.0 * np.pi * phase).astype(np.float32)).astype(np.float64)
+        for ch, white in zip(chans, noise, strict=True):
+            ch += trill * _unit(np.asarray(signal.sosfilt(sos, white), dtype=np.float64))
+    k = 1.0 / _stereo_rms(chans[0], chans[1])
+    return k * chans[0], k * chans[1]
 
 
 def _ambience(env: Environment, n: int, seed: int, sample_rate: int) -> tuple[F64, F64]:
@@ -468,15 +516,19 @@ def _ambience(env: Environment, n: int, seed: int, sample_rate: int) -> tuple[F6
     if env.setting == "indoor":
         left, right = _room_tone(_rng(seed, 0xA0), m, sample_rate, hum=tod in ("evening", "night"))
     else:
-        wind_w, bird_rate, crickets = OUTDOOR_MIX.get(tod, OUTDOOR_MIX["day"])
+        mix = OUTDOOR_MIX.get(tod, OUTDOOR_MIX["day"])
         wl, wr = _wind(_rng(seed, 0xA1), m, sample_rate)
-        left, right = wind_w * wl, wind_w * wr
-        if bird_rate > 0:
-            bl, br = _birds(_rng(seed, 0xA2), m, sample_rate, bird_rate)
+        left, right = mix.wind * wl, mix.wind * wr
+        if mix.birds > 0:
+            bl, br = _birds(_rng(seed, 0xA2), m, sample_rate, mix.birds)
             left, right = left + bl, right + br
-        if crickets:
-            cl, cr = _crickets(_rng(seed, 0xA3), m, sample_rate, crickets)
-            left, right = left + cl, right + cr
+        if mix.chorus > 0:
+            cl, cr = _chorus(_rng(seed, 0xA4), m, sample_rate)
+            left, right = left + mix.chorus * cl, right + mix.chorus * cr
+        if mix.crickets:
+            cl, cr = _crickets(_rng(seed, 0xA3), m, sample_rate, mix.crickets)
+            k = mix.cricket_level / _stereo_rms(cl, cr)
+            left, right = left + k * cl, right + k * cr
     left, right = left[preroll:], right[preroll:]
     rms = math.sqrt(float(np.mean(left * left) + np.mean(right * right)) / 2.0)
     level = 10.0 ** (AMBIENCE_DBFS.get((env.setting, tod), -38.0) / 20.0)

@@ -131,7 +131,7 @@ class Renderer:
         rad = radius_m * s + 3
         c0, c1 = max(int(pc - rad), 0), min(int(pc + rad) + 1, self.width)
         r0, r1 = max(int(pr - rad), 0), min(int(pr + rad) + 1, self.height)
-        if c0 >= c1 or r0 >= r1:
+        if c1 - c0 < 2 or r1 - r0 < 2:  # off screen, or a sliver too thin to shade
             return None
         dx = ((np.arange(c0, c1, dtype=np.float32) + 0.5 - pc) / s)[None, :]  # (1, w)
         dy = (-(np.arange(r0, r1, dtype=np.float32) + 0.5 - pr) / s)[:, None]  # (h, 1)

@@ -87,3 +87,12 @@ def test_camera_moves_move(move: str) -> None:
         assert abs(cam.cx[-1] - cam.cx[0]) > 0.2
     frames = _render(plan, 256, 456, seconds=1.0)
     assert not np.array_equal(frames[0], frames[-1])
+
+
+def test_objects_at_the_frame_edge_render() -> None:
+    # Regression: a part clipped to a one-pixel sliver at the edge crashed the shading.
+    from kinora.world.parse import parse_prompt
+
+    plan = parse_prompt("a steel ball rolls down a ramp into a row of ten dominoes", seed=1)
+    frames = _render(plan, 640, 360, seconds=4.0)
+    assert frames.shape == (96, 360, 640, 3)
