@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -78,15 +78,14 @@ def _bar() -> Progress:
                     console=console, transient=False)
 
 
-def _report(metadata: dict[str, object], output: Path) -> None:
-    understood = metadata.get("understood") or []
-    unrecognized = metadata.get("unrecognized") or []
+def _report(metadata: dict[str, Any], output: Path) -> None:
+    understood: list[str] = metadata.get("understood") or []
+    unrecognized: list[str] = metadata.get("unrecognized") or []
     console.print(f"[green]wrote[/green] {output}  (seed {metadata.get('seed')})")
-    console.print(f"understood: {', '.join(map(str, understood)) or '(from plan)'}")
+    console.print(f"understood: {', '.join(understood) or '(from plan)'}")
     if unrecognized:
-        console.print(f"[yellow]not understood:[/yellow] {', '.join(map(str, unrecognized))}")
-    events = metadata.get("events") or []
-    console.print(f"events: {len(events)} impacts")  # type: ignore[arg-type]
+        console.print(f"[yellow]not understood:[/yellow] {', '.join(unrecognized)}")
+    console.print(f"events: {len(metadata.get('events') or [])} impacts")
 
 
 @app.command("eval-clip")

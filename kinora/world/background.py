@@ -3,6 +3,8 @@ world coordinates on any grid so that a camera can slice or resample it."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 
@@ -10,12 +12,12 @@ from kinora.world.bodies import prop_boxes
 from kinora.world.look import Look, grade
 from kinora.world.plan import Environment, Prop
 
-F32 = npt.NDArray[np.float32]
+F32 = npt.NDArray[np.floating[Any]]  # float32 in practice; numpy's stubs widen freely
 FAR_EDGE = 0.45  # world y (m) where the floor meets the wall: the floor recedes behind the objects
 HORIZON = 0.75  # outdoor: where distant hills meet the sky
 
 
-def _mix(a: F32, b: F32, t: F32) -> F32:
+def _mix(a: F32, b: F32, t: F32 | float) -> F32:
     return a + (b - a) * t
 
 
@@ -63,7 +65,7 @@ def _sky(X: F32, Y: F32, env: Environment, look: Look, seed: int, px: float) -> 
     ph = rng.uniform(0, 6.28, size=3)
     hill = HORIZON + 0.16 + 0.08 * np.sin(X * 1.3 + ph[0]) + 0.04 * np.sin(X * 3.1 + ph[1])
     cover = np.clip((hill - Y) / px + 0.5, 0, 1)[..., None]
-    haze = _mix(_col(look.floor_far), _col(look.sky_low), np.float32(0.55))
+    haze = _mix(_col(look.floor_far), _col(look.sky_low), 0.55)
     return np.clip(_mix(img, np.broadcast_to(haze, img.shape), cover * (Y > FAR_EDGE)[..., None]), 0, 1)
 
 
@@ -89,9 +91,11 @@ def _floor(X: F32, Y: F32, env: Environment, look: Look, px: float) -> F32:
     seams = np.clip(rows + cols, 0, 1)[:, None]
     seam_col = _col(look.seam)
     if look.neon:
-        return np.clip(img + seams * seam_col * (0.35 + 0.65 * near), 0, 1).astype(np.float32)
+        glowing: F32 = np.clip(img + seams * seam_col * (0.35 + 0.65 * near), 0, 1)
+        return glowing
     wall_ao = 1.0 - 0.25 * np.exp(-depth / 0.04)
-    return (_mix(img, np.broadcast_to(seam_col, img.shape), seams * 0.6) * wall_ao[:, None]).astype(np.float32)
+    shaded: F32 = _mix(img, np.broadcast_to(seam_col, img.shape), seams * 0.6) * wall_ao[:, None]
+    return shaded
 
 
 def convex_sdf(px_: F32, py_: F32, poly: list[tuple[float, float]]) -> F32:
@@ -116,7 +120,8 @@ def _draw_prop(img: F32, X: F32, Y: F32, prop: Prop, look: Look, px: float, seed
     for poly in prop_boxes(prop):
         xs = [p[0] for p in poly]
         ys = [p[1] for p in poly]
-        box = (X >= min(xs) - 2 * px) & (X <= max(xs) + 2 * px) & (Y >= min(ys) - 2 * px) & (Y <= max(ys) + 2 * px)
+        near_x = (min(xs) - 2 * px <= X) & (max(xs) + 2 * px >= X)
+        box = near_x & (min(ys) - 2 * px <= Y) & (max(ys) + 2 * px >= Y)
         if not box.any():
             continue
         d = convex_sdf(X[box], Y[box], poly)

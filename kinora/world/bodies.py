@@ -133,19 +133,22 @@ def prop_boxes(prop: Prop) -> list[list[tuple[float, float]]]:
             top = step_h * (i + 1)
             a = x0 + step_w * i if prop.facing == "right" else x0
             b = x1 if prop.facing == "right" else x1 - step_w * i
-            boxes.append([(a, 0.0), (b, 0.0), (b, top), (a, top)])
+            boxes.append(_rect(a, 0.0, b, top))
         return boxes
     if prop.kind == "table":
-        l, r = prop.x - prop.width / 2, prop.x + prop.width / 2
+        left, right = prop.x - prop.width / 2, prop.x + prop.width / 2
         top, slab, leg = prop.height, 0.04, 0.04
         return [
-            [(l, top - slab), (r, top - slab), (r, top), (l, top)],
-            [(l + 0.03, 0.0), (l + 0.03 + leg, 0.0), (l + 0.03 + leg, top - slab), (l + 0.03, top - slab)],
-            [(r - 0.03 - leg, 0.0), (r - 0.03, 0.0), (r - 0.03, top - slab), (r - 0.03 - leg, top - slab)],
+            _rect(left, top - slab, right, top),
+            _rect(left + 0.03, 0.0, left + 0.03 + leg, top - slab),
+            _rect(right - 0.03 - leg, 0.0, right - 0.03, top - slab),
         ]
-    l, r, t = prop.x - prop.width / 2, prop.x + prop.width / 2, 0.05
-    return [[(l - t, 0.0), (l, 0.0), (l, prop.height), (l - t, prop.height)],
-            [(r, 0.0), (r + t, 0.0), (r + t, prop.height), (r, prop.height)]]
+    left, right, t = prop.x - prop.width / 2, prop.x + prop.width / 2, 0.05
+    return [_rect(left - t, 0.0, left, prop.height), _rect(right, 0.0, right + t, prop.height)]
+
+
+def _rect(x0: float, y0: float, x1: float, y1: float) -> list[tuple[float, float]]:
+    return [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
 
 
 def _add_prop(world: World, prop_id: str, prop: Prop) -> None:
@@ -160,6 +163,7 @@ def _mass(obj: ObjectSpec, area: float, depth: float) -> float:
 
 def _dynamic(world: World, obj: ObjectSpec, shapes: list[pymunk.Shape], part_id: str) -> pymunk.Body:
     body = shapes[0].body
+    assert body is not None, "shapes are created on their body"
     for shape in shapes:
         _set_material(shape, obj.material)
         world.surfaces[shape] = SurfaceInfo(obj.id, obj.material, obj.size)

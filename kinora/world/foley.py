@@ -482,6 +482,7 @@ def _crickets(rng: np.random.Generator, n: int, sample_rate: int, count: int) ->
         period = burst + rng.uniform(0.06, 0.25)
         u = np.mod(t + rng.uniform(0.0, period), period)
         pulse = np.sin((np.pi * pulse_hz * np.minimum(u, burst)).astype(np.float32)) ** 2
+        pulse *= np.minimum(0.25 + u * (0.75 * pulse_hz / 2.0), 1.0).astype(np.float32)  # chirps swell in
         carrier = np.sin((2.0 * np.pi * np.mod(fc * t, 1.0)).astype(np.float32))
         voice = rng.uniform(0.5, 1.0) * (pulse * carrier).astype(np.float64)
         gl, gr = _pan_gains(float(rng.uniform(-0.9, 0.9)))
@@ -496,11 +497,11 @@ def _chorus(rng: np.random.Generator, n: int, sample_rate: int) -> tuple[F64, F6
     t = np.arange(n) / sample_rate
     chans = [np.zeros(n), np.zeros(n)]
     noise = _stereo_noise(rng, n, 0.3)  # the voices' bands barely overlap: one noise serves them all
-    for _ in range(3):
+    for _ in range(4):
         fc = min(rng.uniform(3800.0, 5200.0), 0.4 * sample_rate)
-        sos = signal.butter(2, [fc / 1.04 / nyq, fc * 1.04 / nyq], btype="bandpass", output="sos")
+        sos = signal.butter(2, [fc / 1.08 / nyq, fc * 1.08 / nyq], btype="bandpass", output="sos")
         phase = np.mod(rng.uniform(18.0, 30.0) * t + rng.uniform(0.0, 1.0), 1.0)
-        trill = 0.6 + 0.4 * np.sin((2.0 * np.pi * phase).astype(np.float32)).astype(np.float64)
+        trill = 0.7 + 0.3 * np.sin((2.0 * np.pi * phase).astype(np.float32)).astype(np.float64)
         for ch, white in zip(chans, noise, strict=True):
             ch += trill * _unit(np.asarray(signal.sosfilt(sos, white), dtype=np.float64))
     k = 1.0 / _stereo_rms(chans[0], chans[1])

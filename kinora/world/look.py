@@ -104,5 +104,7 @@ def grade(rgb: np.ndarray, look: Look) -> np.ndarray:
         # Noir: a contrast S-curve on luminance.
         y = np.clip(luma, 0, 1)
         y = y * y * (3 - 2 * y)
-        return np.repeat(y[..., None], 3, axis=-1)
-    return np.clip(luma[..., None] + (rgb - luma[..., None]) * look.saturation, 0.0, 1.0)
+        grey: np.ndarray = np.repeat(y[..., None], 3, axis=-1)
+        return grey
+    graded: np.ndarray = np.clip(luma[..., None] + (rgb - luma[..., None]) * look.saturation, 0.0, 1.0)
+    return graded

@@ -56,9 +56,10 @@ class ObjectSpec(_Model):
 
 
 class Prop(_Model):
-    """Static scenery. ramp: rises from x over `width` to `height` (toward `facing`);
-    stairs: `steps` steps covering `width`, top at `height`; table: top at `height`, centred on x;
-    walls: a wall at each side of [x - width/2, x + width/2]."""
+    """Static scenery. ramp: x is its left end; it rises over `width` to `height` on the `facing`
+    side. stairs: x is the left end; `steps` steps over `width`, the top step at `height` on the
+    `facing` side. table: centred on x, `width` wide, a 4 cm top at `height`. walls: 5 cm walls
+    of `height` just outside [x - width/2, x + width/2]."""
 
     kind: PropKind
     x: float
@@ -87,7 +88,9 @@ class Environment(_Model):
 class Camera(_Model):
     move: CameraMove = "static"
     framing: Framing = "wide"
-    target: str | None = None  # object id to frame (close-ups, follow)
+    # Object id the shot is about: framed by medium and close shots, tracked by follow, zoomed
+    # toward by zooms; a static wide shot frames everything and ignores it.
+    target: str | None = None
 
 
 class Shot(_Model):

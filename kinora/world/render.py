@@ -89,8 +89,10 @@ class Renderer:
             return self._bg
         atlas = self._atlas(int(self.cam.shot[i]))
         s = self.cam.scale[i]
-        cols = ((key[0] + (np.arange(self.width) + 0.5 - self.width / 2) / s - atlas.x0) * atlas.scale).astype(np.int64)
-        rows = ((atlas.y1 - key[1] + (np.arange(self.height) + 0.5 - self.height / 2) / s) * atlas.scale).astype(np.int64)
+        xs = key[0] + (np.arange(self.width) + 0.5 - self.width / 2) / s  # world x of each column
+        ys = key[1] - (np.arange(self.height) + 0.5 - self.height / 2) / s  # world y of each row
+        cols = ((xs - atlas.x0) * atlas.scale).astype(np.int64)
+        rows = ((atlas.y1 - ys) * atlas.scale).astype(np.int64)
         cols = np.clip(cols, 0, atlas.image.shape[1] - 1)
         rows = np.clip(rows, 0, atlas.image.shape[0] - 1)
         if abs(s - atlas.scale) < 1e-9 and cols[-1] - cols[0] == self.width - 1:

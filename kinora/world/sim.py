@@ -134,7 +134,7 @@ def _slip_and_roll(arbiter: pymunk.Arbiter) -> tuple[float, float]:
     slip = abs(float(rel.dot(tangent)))
     roll = 0.0
     for shape in arbiter.shapes:
-        if isinstance(shape, pymunk.Circle) and shape.body.body_type == pymunk.Body.DYNAMIC:
+        if isinstance(shape, pymunk.Circle) and shape.body is not None and shape.body.body_type == pymunk.Body.DYNAMIC:
             roll = max(roll, abs(shape.body.angular_velocity) * shape.radius)
     return slip, roll
 
