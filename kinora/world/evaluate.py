@@ -374,6 +374,7 @@ class _Segment:
     scenery: dict[int, Mask] = field(default_factory=dict)  # per colour: background areas of that colour
     shift: F64 | None = None  # (frames, 2): how far the picture slid (x, y px) in pans and follows
     scale: float | None = None  # px per metre, from objects that look like their planned kind
+    ends: tuple[U8, U8] | None = None  # noir: median backgrounds of the first and last third
 
     @property
     def measurable(self) -> bool:
@@ -488,9 +489,20 @@ def _prepare_segment(scene: _Scene, start: int, end: int) -> _Segment:
     seg.background = background
     diff = np.abs(frames[pick[:5]].astype(np.int16) - background.astype(np.int16))
     seg.noise = float(1.4826 * np.median(diff))
-    if not scene.noir:
+    if scene.noir:
+        # Greyscale objects are found only as change against the background, and one that ends at
+        # rest sits in the median, hiding its own bounces there: compare with the first and the last
+        # third of the shot as well.
+        third = max(1, len(frames) // 3)
+        seg.ends = (_median_frame(frames[:third]), _median_frame(frames[-third:]))
+    else:
         seg.scenery = _scenery(scene, background)
     return seg
+
+
+def _median_frame(frames: U8) -> U8:
+    pick = np.unique(np.linspace(0, len(frames) - 1, min(len(frames), 15)).round().astype(int))
+    return np.asarray(np.median(frames[pick], axis=0), dtype=np.uint8)
 
 
 def _camera_shift(frames: U8) -> F64 | None:
@@ -689,8 +701,13 @@ def _detect_frame(scene: _Scene, seg: _Segment, t: int) -> list[_Blob]:
     if scene.noir:
         if seg.background is None:
             return []
-        changed = _foreground(frame, seg)
-        return [b for b in _blobs(scene, changed, t, 0) if _new_outline(frame, seg.background, b)]
+        refs = [seg.background, *(seg.ends or ())]
+        changed = np.zeros(frame.shape[:2], dtype=bool)
+        for ref in refs:
+            changed |= _foreground(frame, ref, seg.noise)
+        # Kept if its outline is new against some background: a ghost (where an object rests at
+        # another time) has its outline in that background and none in the frame.
+        return [b for b in _blobs(scene, changed, t, 0) if any(_new_outline(frame, ref, b) for ref in refs)]
     labels = scene.label(frame)
     blobs: list[_Blob] = []
     for cls in range(len(scene.colours)):
@@ -726,10 +743,10 @@ def _on(area: Mask, blob: _Blob) -> bool:
     return bool(area[y0:y1, x0:x1][blob.mask].mean() > 0.5)
 
 
-def _foreground(frame: U8, seg: _Segment) -> Mask:
-    assert seg.background is not None
-    diff = np.abs(frame.astype(np.int16) - seg.background.astype(np.int16)).max(axis=2)
-    return np.asarray(diff > max(18.0, 5.0 * seg.noise))
+def _foreground(frame: U8, background: U8, noise: float) -> Mask:
+    """Pixels that differ from a greyscale background (one channel is enough: noir is grey)."""
+    diff = np.abs(frame[..., 1].astype(np.int16) - background[..., 1].astype(np.int16))
+    return np.asarray(diff > max(18.0, 5.0 * noise))
 
 
 def _new_outline(frame: U8, background: U8, blob: _Blob) -> bool:

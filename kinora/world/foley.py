@@ -12,10 +12,11 @@ Three layers are mixed into one 48 kHz stereo track:
 * ambience: a quiet continuous bed chosen by the environment (room tone; wind and birds by day;
   crickets at night), normalized to a fixed RMS level.
 
-Everything is drawn from random streams keyed by the seed (and, per impact, by the pair of bodies
-and the onset sample), so the same inputs give a bit-identical array, and adding an event does
-not change the sound of the others or of the ambience. The final soft limiter is memoryless, so it
-cannot move an onset.
+Everything is drawn from random streams keyed by the seed (per impact also by the pair of bodies
+and the onset sample; per track by the pair, its index and start), so the same inputs give a
+bit-identical array (on one platform), and adding an event changes neither the ambience nor the
+other events' sound (beyond the per-pair repeat cap). No BLAS and no threads are used. The final
+soft limiter is memoryless, so it cannot move an onset.
 """
 
 from __future__ import annotations
@@ -96,8 +97,8 @@ _BLOCK = 512  # block length of the modal renderer
 # ---------------------------------------------------------------------------------------------
 # Contacts
 # ---------------------------------------------------------------------------------------------
-ROLL_GAIN = 0.045  # RMS per m/s of rolling, times sqrt(roughness)
-SCRAPE_GAIN = 0.1  # RMS per m/s of sliding, times roughness
+ROLL_GAIN = 0.065  # RMS per m/s of rolling, times sqrt(roughness)
+SCRAPE_GAIN = 0.14  # RMS per m/s of sliding, times roughness
 SPEED_SAT = 6.0  # m/s: speeds are soft-saturated above this
 ROLL_BAND = (80.0, 400.0)  # Hz, centre of the rumble band (from the materials' base_hz)
 SCRAPE_BAND = (800.0, 6000.0)  # Hz, centre of the scrape band
