@@ -46,6 +46,8 @@ class DecodedMedia:
     audio: npt.NDArray[np.float32] | None  # (S, C) in [-1, 1]
     audio_start: float  # seconds of the first audio sample, from its pts
     sample_rate: int
+    width: int = 0  # the stream's own size, before any scaling down
+    height: int = 0
 
 
 def probe(path: str | Path) -> MediaInfo:
@@ -96,7 +98,8 @@ def read_video(path: str | Path, *, max_side: int | None = None) -> DecodedMedia
     with _open(path) as container:
         video = _video_stream(container, path)
         fps = _stream_fps(video)
-        size = _scaled_size(int(video.codec_context.width), int(video.codec_context.height), max_side)
+        width, height = int(video.codec_context.width), int(video.codec_context.height)
+        size = _scaled_size(width, height, max_side)
         video.thread_type = "AUTO"
         # One preallocated array (grown if the header undercounts): stacking a list doubles the peak.
         frames = np.empty((max(1, int(video.frames or 0)), size[1], size[0], 3), dtype=np.uint8)
@@ -117,6 +120,8 @@ def read_video(path: str | Path, *, max_side: int | None = None) -> DecodedMedia
         audio=audio,
         audio_start=audio_start,
         sample_rate=sample_rate,
+        width=width,
+        height=height,
     )
 
 

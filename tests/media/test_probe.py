@@ -90,6 +90,7 @@ def test_read_video_frames_and_times(clip_path: Path) -> None:
 def test_read_video_downscales(clip_path: Path) -> None:
     media = read_video(clip_path, max_side=160)
     assert media.frames.shape == (96, 120, 160, 3)
+    assert (media.width, media.height) == (320, 240)
     assert np.allclose(media.frame_times, np.arange(96) / FPS, atol=1e-6)
 
 
