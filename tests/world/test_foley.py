@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import time
 
 import numpy as np
 import numpy.typing as npt
@@ -445,16 +444,3 @@ def test_ambience_character() -> None:
     assert _burstiness(day, 2500, 6500) > 5.0 * _burstiness(room, 2500, 6500)  # bird chirps come and go
     indoor_night = bed("indoor", "night")
     assert _line(indoor_night, 50.0) > 4.0 and _line(room, 50.0) < 2.0  # mains hum at night
-
-
-# --------------------------------------------------------------------------------------------- speed
-def test_performance() -> None:
-    imps, tracks = _busy_scene()
-    env = Environment(setting="outdoor", time_of_day="day")
-    synthesize(imps, tracks, env, 8.0)
-    best = float("inf")
-    for _ in range(3):
-        start = time.perf_counter()
-        synthesize(imps, tracks, env, 8.0)
-        best = min(best, time.perf_counter() - start)
-    assert best < 0.5, best
