@@ -576,6 +576,8 @@ class _Resolver:
         if m.prep == "like":  # "topples like dominoes": a comparison, not more objects
             self.notes.append((m.start, f"like {m.noun}"))
             return
+        if self._hangs_previous(m):
+            return
         if m.definite or m.shot > 0:
             ref = self._find(m)
             if ref is not None:
@@ -588,6 +590,17 @@ class _Resolver:
         if gi is not None:
             self.refs[idx] = _Ref(gi, list(range(self.groups[gi].count)))
             self.notes.append((m.start, self._describe(self.groups[gi], m)))
+
+    def _hangs_previous(self, m: _Mention) -> bool:
+        """"a steel ball on a pendulum": the pendulum is how the ball before it hangs, not a second ball."""
+        if m.special not in SWINGERS or m.prep not in ("on", "from", "as") or not self.groups:
+            return False
+        g = self.groups[-1]
+        if g.kind != "ball" or g.count != 1 or g.special is not None:
+            return False
+        g.special = m.special
+        self.notes.append((m.start, f"{m.noun} ({g.id(0)})"))
+        return True
 
     def _find(self, m: _Mention) -> _Ref | None:
         for gi in range(len(self.groups) - 1, -1, -1):

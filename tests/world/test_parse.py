@@ -536,3 +536,12 @@ def test_an_action_alone_gets_its_usual_object() -> None:
     plan = parse_prompt("something bounces in slow motion")
     assert [o.kind for o in plan.objects] == ["ball"]
     assert "default object: 1 ball" in plan.understood
+
+
+@pytest.mark.parametrize("prompt", ["a purple metal ball swings on a pendulum into a stack of four yellow blocks",
+                                    "a metal ball on a pendulum knocks over five dominoes"])
+def test_a_ball_on_a_pendulum_is_one_ball(prompt: str) -> None:
+    plan = parse_prompt(prompt)
+    balls = [o for o in plan.objects if o.kind == "ball"]
+    assert len(balls) == 1 and balls[0].pivot is not None
+    assert plan.unrecognized == []
