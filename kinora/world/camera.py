@@ -18,6 +18,9 @@ from kinora.world.sim import Simulation
 
 FLOOR_ROW = 0.74  # the floor line sits this far down a portrait frame (0.80 in landscape)
 VIEW_LIMIT = 4.0  # metres from the origin that a wide shot will include
+# An object narrower than this share of the frame cannot be read; a static wide shot that would
+# shrink things below it becomes an operator's shot that follows the action instead.
+MIN_OBJECT_SHARE = 0.1
 
 
 @dataclass
@@ -37,33 +40,39 @@ def _ease(u: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
 
 
 def _scene_bounds(plan: ScenePlan, sim: Simulation) -> tuple[float, float, float, float]:
-    xs: list[float] = []
-    ys: list[float] = [0.0]
+    """Where the action is: the starting layout and props, widened toward where things go (the
+    middle 80 % of each path) by at most 40 % of the layout's width a side, so a ball that rolls
+    away leaves the frame instead of shrinking the whole scene."""
+    x0, x1, y1 = np.inf, -np.inf, 0.0
+    path_lo, path_hi = np.inf, -np.inf
     for part_id, pose in sim.poses.items():
         obj = plan.object(sim.owners[part_id])
         half = max(silhouette(obj)) / 2
-        inside = (np.abs(pose[:, 0]) < VIEW_LIMIT) & (pose[:, 1] < VIEW_LIMIT)
-        xs += [float(pose[inside, 0].min() - half), float(pose[inside, 0].max() + half)] if inside.any() else []
-        ys += [float(pose[inside, 1].max() + half)] if inside.any() else []
+        x0, x1 = min(x0, pose[0, 0] - half), max(x1, pose[0, 0] + half)
+        y1 = max(y1, pose[0, 1] + half)
+        inside = pose[(np.abs(pose[:, 0]) < VIEW_LIMIT) & (pose[:, 1] < VIEW_LIMIT)]
+        if len(inside):
+            lo, hi = np.percentile(inside[:, 0], [10, 90])
+            path_lo, path_hi = min(path_lo, lo - half), max(path_hi, hi + half)
+            y1 = max(y1, float(np.percentile(inside[:, 1], 90)) + half)
         if obj.pivot is not None:
-            xs.append(obj.pivot[0])
-            ys.append(obj.pivot[1])
+            x0, x1, y1 = min(x0, obj.pivot[0]), max(x1, obj.pivot[0]), max(y1, obj.pivot[1])
     for prop in plan.environment.props:
         for poly in prop_boxes(prop):
-            xs += [min(p[0] for p in poly), max(p[0] for p in poly)]
-            ys.append(max(p[1] for p in poly))
-    if not xs:
-        xs = [-1.0, 1.0]
-    return min(xs), max(xs), 0.0, max(ys)
+            x0, x1 = min(x0, *(p[0] for p in poly)), max(x1, *(p[0] for p in poly))
+            y1 = max(y1, *(p[1] for p in poly))
+    reach = max(0.4 * (x1 - x0), 0.5)
+    x0, x1 = min(x0, max(path_lo, x0 - reach)), max(x1, min(path_hi, x1 + reach))
+    return float(x0), float(x1), 0.0, float(y1)
 
 
 def _wide(bounds: tuple[float, float, float, float], width: int, height: int) -> tuple[float, float, float]:
-    """Centre and scale that show the bounds with margins and the floor line at FLOOR_ROW."""
+    """Centre and scale that show the bounds with margins, the floor line low enough to leave room
+    above for everything that rises, and no more empty wall than the frame's shape forces."""
     x0, x1, _, y1 = bounds
-    floor_row = FLOOR_ROW if height >= width else 0.80
-    span_x = max(x1 - x0, 0.6) * 1.3
-    span_y = max(y1, 0.3) * 1.25
-    scale = min(width / span_x, height * (floor_row - 0.06) / span_y)
+    content = max(y1, 0.3) * 1.15
+    scale = min(width / (max(x1 - x0, 0.6) * 1.25), height * 0.72 / content)
+    floor_row = float(np.clip(0.58 + content * scale / (2 * height), 0.62, 0.8))
     cy = (floor_row - 0.5) * height / scale  # world y at the frame centre puts y=0 on the floor row
     return (x0 + x1) / 2, cy, scale
 
@@ -82,11 +91,25 @@ def _target_track(plan: ScenePlan, sim: Simulation, camera: Camera) -> tuple[npt
     return gaussian_filter1d(track, sigma=4.0, axis=0, mode="nearest"), size
 
 
+def _action_x(sim: Simulation) -> npt.NDArray[np.float64]:
+    """(F,) where the action is: the mean x of all parts weighted by how fast each moves, smoothed
+    over about half a second so the camera glides between whatever is moving."""
+    poses = np.stack(list(sim.poses.values()))  # (P, F, 3)
+    xy = np.clip(poses[..., :2], -VIEW_LIMIT, VIEW_LIMIT)
+    speed = np.hypot(*np.gradient(xy, axis=1).transpose(2, 0, 1)) + 1e-4  # (P, F)
+    x = (speed * xy[..., 0]).sum(axis=0) / speed.sum(axis=0)
+    fps = 1.0 / (sim.times[1] - sim.times[0]) if len(sim.times) > 1 else 24.0
+    smoothed: npt.NDArray[np.float64] = gaussian_filter1d(x, sigma=0.5 * fps, mode="nearest")
+    return smoothed
+
+
 def plan_camera(plan: ScenePlan, sim: Simulation, width: int, height: int) -> CameraPath:
     n = len(sim.times)
     cx, cy, scale = np.zeros(n), np.zeros(n), np.zeros(n)
     shot_of = np.zeros(n, dtype=np.int64)
     wx, wy, ws = _wide(_scene_bounds(plan, sim), width, height)
+    typical = float(np.median([max(silhouette(o)) for o in plan.objects]))
+    operator = ws * typical < MIN_OBJECT_SHARE * width
     starts = [round(s.start * n) for s in plan.shots] + [n]
     for i, shot in enumerate(plan.shots):
         a, b = starts[i], max(starts[i + 1], starts[i] + 1)
@@ -113,12 +136,14 @@ def plan_camera(plan: ScenePlan, sim: Simulation, width: int, height: int) -> Ca
             ss = s_shot * z
             focus = track[a:b, 0]
             sx = sx + (focus - sx) * (z - 1.0) / 0.9
+        if operator and move == "static" and shot.camera.framing == "wide" and shot.camera.target is None:
+            ss = np.full(b - a, min(MIN_OBJECT_SHARE * width / typical, ws * 4))
+            sx = _action_x(sim)[a:b]
         if move == "follow" or shot.camera.framing != "wide":
             # Keep the target vertically in frame but never lift the floor above the frame's lower half.
             floor_row = FLOOR_ROW if height >= width else 0.80
-            low = (floor_row - 0.5) * height / ss
-            sy = np.maximum(track[a:b, 1], low)
+            sy = np.maximum(track[a:b, 1], (floor_row - 0.5) * height / ss)
         else:
-            sy = (FLOOR_ROW if height >= width else 0.80) * height / ss - 0.5 * height / ss
+            sy = wy * ws / ss  # zooms keep the wide shot's floor row
         cx[a:b], cy[a:b], scale[a:b] = sx, sy, ss
     return CameraPath(cx, cy, scale, shot_of)

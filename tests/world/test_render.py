@@ -96,3 +96,18 @@ def test_objects_at_the_frame_edge_render() -> None:
     plan = parse_prompt("a steel ball rolls down a ramp into a row of ten dominoes", seed=1)
     frames = _render(plan, 640, 360, seconds=4.0)
     assert frames.shape == (96, 360, 640, 3)
+
+
+def test_a_wide_layout_in_portrait_gets_an_operator_who_follows_the_action() -> None:
+    # Twenty dominoes span about 2.4 m: framing all of them in a portrait frame would leave each a
+    # few pixels wide, so the static wide shot follows the toppling wave at a readable scale.
+    from kinora.world.parse import parse_prompt
+
+    plan = parse_prompt("a row of twenty dominoes topples", seed=0)
+    sim = simulate(plan, 4.0, 24)
+    cam = plan_camera(plan, sim, 360, 640)
+    assert cam.scale.min() * 0.2 >= 0.1 * 360 * 0.99  # a domino is a tenth of the frame wide or more
+    assert abs(cam.cx[-1] - cam.cx[0]) > 0.5  # and the camera travels with the wave
+    landscape = plan_camera(parse_prompt("a red ball bounces", seed=0), simulate(
+        parse_prompt("a red ball bounces", seed=0), 2.0, 24), 1280, 720)
+    assert np.ptp(landscape.cx) == 0  # a compact scene keeps its locked-off wide shot
