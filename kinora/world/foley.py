@@ -59,17 +59,6 @@ STATIC_DECAY = 0.35
 STATIC_ROLLOFF = 1.6
 STATIC_WEIGHT = 0.6
 
-# How hard a surface is decides how short the contact is, hence how bright the impact sounds:
-# the contact low-passes the excitation at 600 + 14000 * hardness ** 1.5 Hz (softer body wins).
-HARDNESS: dict[str, float] = {
-    "felt": 0.05,
-    "rubber": 0.25,
-    "plastic": 0.55,
-    "wood": 0.6,
-    "stone": 0.9,
-    "glass": 0.95,
-    "metal": 1.0,
-}
 DEFAULT_MATERIAL = "wood"
 
 # Loudness: gain = REF_GAIN * (impulse / REF_IMPULSE) ** IMPULSE_EXP * (speed / REF_SPEED) ** SPEED_EXP
@@ -172,8 +161,10 @@ def _f_max(sample_rate: int) -> float:
     return min(F_MAX, 0.45 * sample_rate)
 
 
+# How hard a surface is (catalog Material.hardness) decides how short the contact is, hence how bright
+# the impact sounds: the contact low-passes the excitation at 600 + 14000 * hardness ** 1.5 Hz.
 def _contact_cutoff(mat_a: str, mat_b: str, sample_rate: int) -> float:
-    hard = min(HARDNESS.get(mat_a, 0.6), HARDNESS.get(mat_b, 0.6))
+    hard = min(_material(mat_a).hardness, _material(mat_b).hardness)
     return min(600.0 + 14_000.0 * math.pow(hard, 1.5), 0.45 * sample_rate)
 
 

@@ -7,6 +7,7 @@ and the floor surface is y = 0. Positions are centres of mass.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -23,6 +24,13 @@ TimeOfDay = Literal["morning", "day", "sunset", "evening", "night"]
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=False)
+
+
+def _one_of(field: str, value: str, allowed: Iterable[str]) -> str:
+    names = list(allowed)
+    if value not in names:
+        raise ValueError(f"{field} must be one of {', '.join(names)}; got {value!r}")
+    return value
 
 
 class ObjectSpec(_Model):
@@ -43,16 +51,12 @@ class ObjectSpec(_Model):
     @field_validator("kind")
     @classmethod
     def _known_kind(cls, v: str) -> str:
-        if v not in KINDS:
-            raise ValueError(f"kind must be one of {', '.join(KINDS)}; got {v!r}")
-        return v
+        return _one_of("kind", v, KINDS)
 
     @field_validator("material")
     @classmethod
     def _known_material(cls, v: str) -> str:
-        if v not in MATERIALS:
-            raise ValueError(f"material must be one of {', '.join(MATERIALS)}; got {v!r}")
-        return v
+        return _one_of("material", v, MATERIALS)
 
 
 class Prop(_Model):
@@ -69,6 +73,11 @@ class Prop(_Model):
     steps: int = Field(default=4, ge=1, le=20)
     material: str = "wood"
 
+    @field_validator("material")
+    @classmethod
+    def _known_material(cls, v: str) -> str:
+        return _one_of("material", v, MATERIALS)
+
 
 class Environment(_Model):
     setting: Literal["indoor", "outdoor"] = "indoor"
@@ -80,9 +89,7 @@ class Environment(_Model):
     @field_validator("floor")
     @classmethod
     def _known_floor(cls, v: str) -> str:
-        if v not in FLOORS:
-            raise ValueError(f"floor must be one of {', '.join(FLOORS)}; got {v!r}")
-        return v
+        return _one_of("floor", v, FLOORS)
 
 
 class Camera(_Model):

@@ -68,3 +68,13 @@ def test_same_seed_same_clip() -> None:
     np.testing.assert_array_equal(a.audio, b.audio)  # type: ignore[arg-type]
     c = get_engine("world").generate(_req(seed=4), lambda _: None, lambda: False)
     assert not np.array_equal(a.audio, c.audio)  # type: ignore[arg-type]
+
+
+def test_a_prompt_with_another_seed_gives_another_clip() -> None:
+    req = _req(prompt="two blue cubes and a red ball drop onto a tile floor", options={})
+    a = get_engine("world").generate(req, lambda _: None, lambda: False)
+    b = get_engine("world").generate(req, lambda _: None, lambda: False)
+    c = get_engine("world").generate(_req(prompt=req.prompt, options={}, seed=9), lambda _: None, lambda: False)
+    np.testing.assert_array_equal(a.frames, b.frames)
+    assert not np.array_equal(a.frames, c.frames)
+    assert a.metadata["unrecognized"] == [] and "2 blue cubes" in a.metadata["understood"]
