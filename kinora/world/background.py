@@ -53,7 +53,7 @@ def _sky(X: F32, Y: F32, env: Environment, look: Look, seed: int, px: float) -> 
         img *= (1.0 - 0.12 * np.exp(-np.maximum(Y - FAR_EDGE, 0) / 0.25))[..., None]  # corner occlusion
         # The key light leaves a soft pool on the wall behind the scene: depth without a texture.
         pool = np.exp(-(((X - 0.3) / 1.6) ** 2 + ((Y - FAR_EDGE - 0.7) / 0.9) ** 2))
-        return np.clip(img * (0.88 + 0.2 * pool)[..., None], 0, 1)
+        return np.clip(img * (1.0 - look.pool * 0.6 + look.pool * pool)[..., None], 0, 1)
     if env.time_of_day == "night" and not look.neon:
         ph = rng.uniform(0, 1000, size=2)
         star = np.sin(X * 91.7 + ph[0]) * np.sin(Y * 77.3 + ph[1]) * np.sin((X + Y) * 53.1)

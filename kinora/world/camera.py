@@ -18,9 +18,11 @@ from kinora.world.sim import Simulation
 
 FLOOR_ROW = 0.74  # the floor line sits this far down a portrait frame (0.80 in landscape)
 VIEW_LIMIT = 4.0  # metres from the origin that a wide shot will include
-# An object narrower than this share of the frame cannot be read; a static wide shot that would
-# shrink things below it becomes an operator's shot that follows the action instead.
+# A static wide shot becomes an operator's shot that follows the action when it would shrink objects
+# below this share of the frame's width, or when the action is out of its frame for this share of
+# the time.
 MIN_OBJECT_SHARE = 0.1
+MAX_TIME_OUT_OF_FRAME = 0.15
 
 
 @dataclass
@@ -103,13 +105,21 @@ def _action_x(sim: Simulation) -> npt.NDArray[np.float64]:
     return smoothed
 
 
+def _operator_scale(plan: ScenePlan, sim: Simulation, wx: float, ws: float, width: int) -> float | None:
+    """The scale for an operator who follows the action, or None when the locked-off wide shot works."""
+    typical = float(np.median([max(silhouette(o)) for o in plan.objects]))
+    if ws * typical < MIN_OBJECT_SHARE * width:
+        return min(MIN_OBJECT_SHARE * width / typical, ws * 4)
+    out_of_frame = np.abs(_action_x(sim) - wx) > 0.45 * width / ws
+    return ws if float(out_of_frame.mean()) > MAX_TIME_OUT_OF_FRAME else None
+
+
 def plan_camera(plan: ScenePlan, sim: Simulation, width: int, height: int) -> CameraPath:
     n = len(sim.times)
     cx, cy, scale = np.zeros(n), np.zeros(n), np.zeros(n)
     shot_of = np.zeros(n, dtype=np.int64)
     wx, wy, ws = _wide(_scene_bounds(plan, sim), width, height)
-    typical = float(np.median([max(silhouette(o)) for o in plan.objects]))
-    operator = ws * typical < MIN_OBJECT_SHARE * width
+    operator = _operator_scale(plan, sim, wx, ws, width)
     starts = [round(s.start * n) for s in plan.shots] + [n]
     for i, shot in enumerate(plan.shots):
         a, b = starts[i], max(starts[i + 1], starts[i] + 1)
@@ -137,7 +147,7 @@ def plan_camera(plan: ScenePlan, sim: Simulation, width: int, height: int) -> Ca
             focus = track[a:b, 0]
             sx = sx + (focus - sx) * (z - 1.0) / 0.9
         if operator and move == "static" and shot.camera.framing == "wide" and shot.camera.target is None:
-            ss = np.full(b - a, min(MIN_OBJECT_SHARE * width / typical, ws * 4))
+            ss = np.full(b - a, operator)
             sx = _action_x(sim)[a:b]
         if move == "follow" or shot.camera.framing != "wide":
             # Keep the target vertically in frame but never lift the floor above the frame's lower half.

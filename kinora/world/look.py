@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -28,6 +29,7 @@ class Look:
     vignette: float
     grain: float  # std of film grain, 0..255 units
     saturation: float
+    pool: float = 0.2  # strength of the key light's pool on the wall
 
 
 _SKY = {  # (top, low) for outdoor skies by time of day
@@ -72,7 +74,7 @@ def look_for(style: Style, env: Environment) -> Look:
     sky = (_SKY if env.setting == "outdoor" else _WALL)[env.time_of_day]
     far, near, seam = _FLOOR[env.floor]
     k = _BRIGHT[env.time_of_day]
-    base = dict(
+    base: dict[str, Any] = dict(
         sky_top=_f(sky[0]), sky_low=_f(sky[1]), floor_far=_mul(_f(far), k), floor_near=_mul(_f(near), k),
         seam=_mul(_f(seam), k), light=_LIGHT[env.time_of_day], ambient=0.42 if k > 0.9 else 0.5,
         shadow=0.55 * k, outline=0.0, bands=0, grey=False, neon=False, vignette=0.22, grain=0.0,
@@ -83,12 +85,15 @@ def look_for(style: Style, env: Environment) -> Look:
     elif style == "anime":
         base |= dict(outline=1.6, bands=3, vignette=0.08, saturation=1.15, ambient=0.55, shadow=0.4)
     elif style == "noir":
-        base |= dict(grey=True, vignette=0.55, grain=7.0, ambient=0.28, shadow=0.75, saturation=0.0)
+        # Low key: a dark set lit by one hard pool of light (the pool is drawn by the background).
+        base |= dict(sky_top=_mul(base["sky_top"], 0.35), sky_low=_mul(base["sky_low"], 0.5),
+                     floor_far=_mul(base["floor_far"], 0.7), floor_near=_mul(base["floor_near"], 0.45),
+                     grey=True, vignette=0.55, grain=6.0, ambient=0.28, shadow=0.75, saturation=0.0, pool=0.9)
     elif style == "neon":
         base |= dict(sky_top=(0.02, 0.0, 0.06), sky_low=(0.12, 0.02, 0.2), floor_far=(0.05, 0.02, 0.1),
                      floor_near=(0.02, 0.01, 0.05), seam=(1.0, 0.2, 0.8), neon=True, ambient=0.18,
                      vignette=0.35, shadow=0.6, saturation=1.2)
-    return Look(**base)  # type: ignore[arg-type]
+    return Look(**base)
 
 
 def _mul(c: RGB, k: float) -> RGB:

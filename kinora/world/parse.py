@@ -1026,6 +1026,12 @@ def parse_prompt(prompt: str, seed: int = 0) -> ScenePlan:
     )
 
 
+# What an uncoloured object looks like when it has a look of its own: a bowling pin is white and a
+# steel ball is steel, not the next colour in the palette.
+NATURAL_KIND_COLOR = {"pin": "white"}
+NATURAL_MATERIAL_COLOR = {"metal": "silver"}
+
+
 def _objects(res: _Resolver, poses: dict[tuple[int, int], Pose], sizes: dict[int, float]) -> list[ObjectSpec]:
     taken = {c.split()[-1] for g in res.groups for c in g.colors if c}
     palette = [c for c in PALETTE if c not in taken] or list(PALETTE)  # keep "the red ball" unambiguous
@@ -1035,7 +1041,10 @@ def _objects(res: _Resolver, poses: dict[tuple[int, int], Pose], sizes: dict[int
         material = g.material or ("rubber" if "bounce" in g.motions else KINDS[g.kind].material)
         for m in range(g.count):
             color = g.colors[m]
-            if color is None:
+            natural = NATURAL_KIND_COLOR.get(g.kind) or NATURAL_MATERIAL_COLOR.get(material)
+            if color is None and natural is not None and natural not in taken:
+                color = natural
+            elif color is None:
                 color, n = palette[n % len(palette)], n + 1
             *shade, base = color.split()
             pose = poses[(gi, m)]

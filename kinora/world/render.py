@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from kinora.world.background import F32, convex_sdf, render_background
-from kinora.world.bodies import bowl_outline, car_layout, pin_outline, prop_boxes, silhouette
+from kinora.world.bodies import car_layout, pin_outline, prop_boxes, silhouette
 from kinora.world.camera import CameraPath
 from kinora.world.catalog import KINDS
 from kinora.world.look import Look, grade, look_for
@@ -108,7 +108,9 @@ class Renderer:
 
     def frame(self, i: int) -> U8:
         out = self.background(i).copy()
-        parts = [(pid, self.sim.poses[pid][i]) for pid in self.sim.poses]
+        # Bowls last: their front wall hides whatever lies inside them.
+        parts = sorted(((pid, self.sim.poses[pid][i]) for pid in self.sim.poses),
+                       key=lambda p: KINDS[self.specs[self.sim.owners[p[0]]].kind].shape == "bowl")
         for pid, pose in parts:
             if "." not in pid:
                 self._shadow(out, i, self.specs[pid], pose)
@@ -252,9 +254,10 @@ def _sdf(spec: ObjectSpec, u: F32, v: F32) -> tuple[F32, F32 | None]:
     if shape == "pin":
         return _pin_sdf(u, v, w, h)
     if shape == "bowl":
-        pieces = bowl_outline(w, h)
-        d = np.minimum.reduce([convex_sdf(u, v, p) for p in pieces])
-        return d, None
+        # Seen from the side a bowl is solid: its outer wall hides what lies inside (physics keeps
+        # the hollow, so marbles still roll into it).
+        outer = [(-w / 2, h / 2), (-w * 0.28, -h / 2), (w * 0.28, -h / 2), (w / 2, h / 2)]
+        return convex_sdf(u, v, outer), None
     if shape == "car":
         chassis, cabin, _, _ = car_layout(w, h)
         return np.minimum(convex_sdf(u, v, chassis), convex_sdf(u, v, cabin)), None
@@ -306,6 +309,10 @@ def _texture(spec: ObjectSpec, u: F32, v: F32, albedo: npt.NDArray[np.float32]) 
     elif shape == "pin":
         stripe = ((v > h * 0.16) & (v < h * 0.22)) | ((v > h * 0.25) & (v < h * 0.29))
         col = np.where(stripe[..., None], np.array([0.8, 0.1, 0.1], dtype=np.float32), col)
+    elif shape == "bowl":
+        # The opening, seen slightly from above, is in the bowl's own shadow.
+        rim = ((u / (w * 0.47)) ** 2 + ((v - h * 0.41) / (h * 0.09)) ** 2) < 1
+        col = np.where(rim[..., None], col * 0.45, col)
     elif shape == "car":
         _, cabin, _, _ = car_layout(w, h)
         window = convex_sdf(u, v, [(x * 0.82, y * 0.95 + 0.05 * h * 0.1) for x, y in cabin]) < -h * 0.05

@@ -545,3 +545,11 @@ def test_a_ball_on_a_pendulum_is_one_ball(prompt: str) -> None:
     balls = [o for o in plan.objects if o.kind == "ball"]
     assert len(balls) == 1 and balls[0].pivot is not None
     assert plan.unrecognized == []
+
+
+def test_uncoloured_things_with_a_look_of_their_own_keep_it() -> None:
+    plan = parse_prompt("a steel ball knocks over three bowling pins")
+    assert {o.kind: o.color for o in plan.objects} == {"ball": "silver", "pin": "white"}
+    named = parse_prompt("a red ball and a white ball and a bowling pin")
+    pin = next(o for o in named.objects if o.kind == "pin")
+    assert pin.color != "white"  # "the white ball" must stay unambiguous
