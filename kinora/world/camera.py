@@ -118,42 +118,52 @@ def plan_camera(plan: ScenePlan, sim: Simulation, width: int, height: int) -> Ca
     n = len(sim.times)
     cx, cy, scale = np.zeros(n), np.zeros(n), np.zeros(n)
     shot_of = np.zeros(n, dtype=np.int64)
-    wx, wy, ws = _wide(_scene_bounds(plan, sim), width, height)
-    operator = _operator_scale(plan, sim, wx, ws, width)
-    starts = [round(s.start * n) for s in plan.shots] + [n]
+    wide = _wide(_scene_bounds(plan, sim), width, height)
+    operator = _operator_scale(plan, sim, wide[0], wide[2], width)
+    cuts = [round(s.start * n) for s in plan.shots] + [n]
     for i, shot in enumerate(plan.shots):
-        a, b = starts[i], max(starts[i + 1], starts[i] + 1)
-        b = min(b, n)
+        a, b = cuts[i], min(max(cuts[i + 1], cuts[i] + 1), n)
         if a >= n:
             break
         shot_of[a:b] = i
-        track, size = _target_track(plan, sim, shot.camera)
-        framing = {"wide": 1.0, "medium": 1.9, "close": 0.0}[shot.camera.framing]
-        s_shot = min(width, height) / (size * 3.2) if framing == 0.0 else ws * framing
-        s_shot = max(s_shot, ws)
-        u = _ease(np.linspace(0.0, 1.0, b - a))
-        sx = np.full(b - a, wx if shot.camera.framing == "wide" else float(track[a:b, 0].mean()))
-        sy = np.full(b - a, 0.0)
-        ss = np.full(b - a, s_shot)
-        move = shot.camera.move
-        if move == "follow" or (shot.camera.target is not None and shot.camera.framing == "close"):
-            sx = track[a:b, 0].copy()
-        if move == "pan":
-            view_w = width / s_shot
-            sx = sx + (u - 0.5) * view_w * 0.5
-        elif move in ("zoom_in", "zoom_out"):
-            z = 1.0 + 0.9 * (u if move == "zoom_in" else 1.0 - u)
-            ss = s_shot * z
-            focus = track[a:b, 0]
-            sx = sx + (focus - sx) * (z - 1.0) / 0.9
-        if operator and move == "static" and shot.camera.framing == "wide" and shot.camera.target is None:
-            ss = np.full(b - a, operator)
-            sx = _action_x(sim)[a:b]
-        if move == "follow" or shot.camera.framing != "wide":
-            # Keep the target vertically in frame but never lift the floor above the frame's lower half.
-            floor_row = FLOOR_ROW if height >= width else 0.80
-            sy = np.maximum(track[a:b, 1], (floor_row - 0.5) * height / ss)
-        else:
-            sy = wy * ws / ss  # zooms keep the wide shot's floor row
-        cx[a:b], cy[a:b], scale[a:b] = sx, sy, ss
+        cx[a:b], cy[a:b], scale[a:b] = _shot_path(plan, sim, shot.camera, slice(a, b), wide, operator,
+                                                  width, height)
     return CameraPath(cx, cy, scale, shot_of)
+
+
+F64 = npt.NDArray[np.float64]
+
+
+def _shot_path(plan: ScenePlan, sim: Simulation, camera: Camera, frames: slice,
+               wide: tuple[float, float, float], operator: float | None, width: int,
+               height: int) -> tuple[F64, F64, F64]:
+    """Centre x, centre y and scale of every frame of one shot."""
+    wx, wy, ws = wide
+    full_track, size = _target_track(plan, sim, camera)
+    track = full_track[frames]
+    count = len(track)
+    u = _ease(np.linspace(0.0, 1.0, count))
+    if camera.framing == "close":
+        scale = max(min(width, height) / (size * 3.2), ws)
+    else:
+        scale = ws * (1.9 if camera.framing == "medium" else 1.0)
+    sx = np.full(count, wx if camera.framing == "wide" else float(track[:, 0].mean()))
+    ss = np.full(count, scale)
+    if camera.move == "follow" or (camera.target is not None and camera.framing == "close"):
+        sx = track[:, 0].copy()
+    if camera.move == "pan":
+        sx = sx + (u - 0.5) * (width / scale) * 0.5
+    elif camera.move in ("zoom_in", "zoom_out"):
+        z = 1.0 + 0.9 * (u if camera.move == "zoom_in" else 1.0 - u)
+        ss = scale * z
+        sx = sx + (track[:, 0] - sx) * (z - 1.0) / 0.9
+    elif operator and camera.move == "static" and camera.framing == "wide" and camera.target is None:
+        ss = np.full(count, operator)
+        sx = _action_x(sim)[frames]
+    if camera.move == "follow" or camera.framing != "wide":
+        # Keep the target vertically in frame but never lift the floor above the frame's lower half.
+        floor_row = FLOOR_ROW if height >= width else 0.80
+        sy = np.maximum(track[:, 1], (floor_row - 0.5) * height / ss)
+    else:
+        sy = wy * ws / ss  # zooms keep the wide shot's floor row
+    return sx, sy, ss
