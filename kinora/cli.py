@@ -49,6 +49,7 @@ def generate(
     seed: Annotated[int | None, typer.Option(help="Same seed, same clip.")] = None,
     plan: Annotated[Path | None, typer.Option(help="A scene plan JSON file to use instead of the prompt.")] = None,
     engine: Annotated[str, typer.Option(help=f"One of: {', '.join(ENGINES)}.")] = "world",
+    save_plan: Annotated[Path | None, typer.Option(help="Also write the scene plan used, as JSON.")] = None,
 ) -> None:
     """Generate a video with sound from a prompt (or a plan) and write it as MP4."""
     from kinora.media.encode import write_mp4
@@ -70,6 +71,8 @@ def generate(
     except (PromptError, ValueError) as e:
         console.print(f"[red]error:[/red] {e}")
         raise typer.Exit(2) from e
+    if save_plan is not None and "plan" in clip.metadata:
+        save_plan.write_text(json.dumps(clip.metadata["plan"], indent=2))
     _report(clip.metadata, output)
 
 
@@ -101,7 +104,10 @@ def eval_clip(
     if not video.is_file():
         raise typer.BadParameter(f"video {str(video)!r} does not exist")
     report = evaluate(video, ScenePlan.model_validate(_load_plan(plan)))
-    console.print(json.dumps(report.model_dump(mode="json"), indent=2) if json_out else report.summary())
+    if json_out:
+        typer.echo(json.dumps(report.model_dump(mode="json"), indent=2))  # plain: meant for programs
+    else:
+        console.print(report.summary())
 
 
 def main() -> None:

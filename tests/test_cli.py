@@ -43,6 +43,23 @@ def test_generate_from_prompt_prints_what_it_did_not_understand(tmp_path: Path) 
     assert out.exists()
 
 
+def test_saved_plan_reproduces_the_clip_and_feeds_the_evaluator(tmp_path: Path) -> None:
+    first, second, plan = tmp_path / "a.mp4", tmp_path / "b.mp4", tmp_path / "plan.json"
+    common = ["--seconds", "4", "--size", "256x456", "--fps", "24", "--seed", "3"]
+    result = runner.invoke(app, ["generate", "a red ball bounces on a tile floor", "-o", str(first),
+                                 "--save-plan", str(plan), *common])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["generate", "--plan", str(plan), "-o", str(second), *common])
+    assert result.exit_code == 0, result.output
+    with av.open(str(first)) as a, av.open(str(second)) as b:
+        frames_a = [f.to_ndarray() for f in a.decode(video=0)]
+        frames_b = [f.to_ndarray() for f in b.decode(video=0)]
+    assert len(frames_a) == len(frames_b) and all((x == y).all() for x, y in zip(frames_a, frames_b, strict=True))
+    result = runner.invoke(app, ["eval-clip", str(first), "--plan", str(plan), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["adherence"]["score"] >= 0.95
+
+
 def test_bad_size_is_explained(tmp_path: Path) -> None:
     result = runner.invoke(app, ["generate", "a ball", "--size", "big", "-o", str(tmp_path / "x.mp4")])
     assert result.exit_code == 2
