@@ -59,8 +59,13 @@ ANALYSIS_SIDE = 640  # px: marbles stay several pixels wide, and a frame labels 
 LUT_BITS = 6  # colour table resolution per channel (64^3 entries)
 COLOUR_MAX_DIST = 40.0  # a pixel farther than this from its nearest planned colour is nobody's
 SIBLING_DIST = 24.0  # catalog colours nearer than this to a planned one are the same colour, shaded
+STRICT_DIST = 18.0  # colour distance within which a piece of still background is an object at rest
+NEUTRAL_CHROMA = 12.0  # a planned colour this close to grey (white, silver, grey, black) is achromatic
+NEUTRAL_PIXEL_CHROMA = 10.0  # pixels this grey may show an achromatic object, at any shade
+STILL_TAIL_MIN = 24  # frames: a settled end of a moving shot shorter than this keeps no background of its own
 PERSIST_SECONDS = 0.25  # a count must hold this long to be believed (one-frame splits are not objects)
 MIN_SHAPE_AREA = 30  # px: below this a blob's outline is too coarse to tell a ball from a box
+SCALE_SHAPE_DIST = 3.0  # only blobs this near their kind's outline (see _shape_distance) set the scale
 SYNC_WINDOW = 0.150  # s: a contact and an onset further apart than this are not the same event
 SYNC_GOOD, SYNC_BAD = 0.020, 0.120  # s: |offset| scoring 1 (imperceptible) and 0 (clearly off)
 WEIGHTS = {"adherence": 0.4, "physics": 0.3, "sync": 0.3}
@@ -348,11 +353,15 @@ def _colour_lut(
     lab = srgb_to_lab(grid)
     chroma = _chroma(lab)
     protos = [srgb_to_lab(np.array(c, dtype=np.float64)) for c in planned]
+    any_neutral = any(_is_neutral(p) for p in protos)
     decoys = []
     for rgb in COLORS.values():
         # A catalog colour that is a planned one in other light (navy for blue, silver for white)
-        # would steal its shaded or saturated pixels, so it is no decoy.
+        # would steal its shaded or saturated pixels, so it is no decoy; with an achromatic colour
+        # planned, no grey is a decoy, as shading turns white into silver and grey.
         p = srgb_to_lab(np.array(rgb, dtype=np.float64))
+        if any_neutral and _is_neutral(p):
+            continue
         if all(float(colour_distance(p[None], q_)[0]) > SIBLING_DIST for q_ in protos):
             decoys.append(p)
     best = np.full(len(lab), np.inf)
@@ -366,9 +375,31 @@ def _colour_lut(
     # Below L* ~10 the chroma of an 8-bit pixel is mostly noise; only dark planned colours live there.
     dark_ok = np.array([min(10.0, 0.4 * float(p[0])) for p in protos] + [0.0])
     lut = np.where(lab[:, 0] >= dark_ok[np.where(lut >= 0, lut, len(protos))], lut, -1)
+    lut = _neutral_pixels(lut, lab, chroma, protos)
     out = lut.astype(np.int8)
     out.flags.writeable = False
     return out
+
+
+def _is_neutral(lab: F64) -> bool:
+    """Whether a Lab colour is achromatic (white, silver, grey, black): hue means nothing there."""
+    return float(np.hypot(*_chroma(lab[None])[0])) < NEUTRAL_CHROMA
+
+
+def _neutral_pixels(lut: npt.NDArray[np.int64], lab: F64, chroma: F64, protos: list[F64]) -> npt.NDArray[np.int64]:
+    """All achromatic planned colours share one class (the first one's index): shading turns a white pin
+    silver and a silver ball grey, so lightness cannot tell them apart pixel by pixel; blobs of the
+    class are told apart later by shape and lightness. A grey pixel joins it at any shade from well
+    below the darkest planned grey (the side away from the light) up to white (highlights)."""
+    neutral = [i for i, p in enumerate(protos) if _is_neutral(p)]
+    if not neutral:
+        return lut
+    lightness = [float(protos[i][0]) for i in neutral]
+    low = max(3.0, 0.4 * min(lightness) - 4.0)
+    high = min(100.0, max(lightness) + 40.0)
+    grey = (np.hypot(chroma[:, 0], chroma[:, 1]) < NEUTRAL_PIXEL_CHROMA) & (lab[:, 0] >= low) & (lab[:, 0] <= high)
+    taken = np.isin(lut, neutral)
+    return np.asarray(np.where((lut < 0) & grey | taken, neutral[0], lut), dtype=np.int64)
 
 
 def _lut_index(rgb: U8) -> npt.NDArray[np.intp]:
@@ -427,6 +458,7 @@ class _Scene:
     lut: npt.NDArray[np.int8]
     noir: bool
     segments: list[_Segment]
+    gains: tuple[float, float, float] = (1.0, 1.0, 1.0)  # the white balance the colour table uses
 
     @property
     def area(self) -> int:
@@ -442,8 +474,16 @@ class _Scene:
             if rgb not in colours:
                 colours.append(rgb)
             by_key.setdefault((obj.kind, rgb), []).append(obj)
+        # Achromatic colours share the class of the first of them (see _neutral_pixels).
+        labs = [srgb_to_lab(np.array(c, dtype=np.float64)) for c in colours]
+        neutral = next((i for i, lab in enumerate(labs) if _is_neutral(lab)), -1)
+
+        def cls_of(rgb: tuple[int, int, int]) -> int:
+            i = colours.index(rgb)
+            return neutral if _is_neutral(labs[i]) else i
+
         groups = [
-            _Group(kind, specs[0].color, rgb, 0 if noir else colours.index(rgb), tuple(specs))
+            _Group(kind, specs[0].color, rgb, 0 if noir else cls_of(rgb), tuple(specs))
             for (kind, rgb), specs in by_key.items()
         ]
         frames = media.frames
@@ -455,9 +495,10 @@ class _Scene:
             source_size=(media.width or frames.shape[2], media.height or frames.shape[1]),
             colours=colours,
             groups=groups,
-            lut=colour_lut(colours, _choose_gains(frames, colours, plan)),
+            lut=colour_lut(colours, gains := _choose_gains(frames, colours, plan)),
             noir=noir,
             segments=[],
+            gains=gains,
         )
         scene.segments = [_prepare_segment(scene, a, b) for a, b in _segment_bounds(scene)]
         return scene
@@ -496,7 +537,37 @@ def _segment_bounds(scene: _Scene) -> list[tuple[int, int]]:
     for c in ordered[1:]:
         if c - merged[-1] >= 3:
             merged.append(c)
-    return list(zip(merged, [*merged[1:], n], strict=True))
+    out: list[tuple[int, int]] = []
+    for a, b in zip(merged, [*merged[1:], n], strict=True):
+        out.extend(_split_still_tail(scene.frames, a, b))
+    return out
+
+
+def _split_still_tail(frames: U8, start: int, end: int) -> list[tuple[int, int]]:
+    """A shot whose camera moves and then settles (an operator following the action until it comes to
+    rest) is split where it settles: the settled part gets a still background, which is what tells
+    static scenery (a wooden ramp, a light wall) from objects. Settled means every frame matches the
+    part's median in nearly all blocks, far stricter than a still shot's test, as a slow drift at the
+    end of a move must not smear the background."""
+    if end - start < 2 * STILL_TAIL_MIN:
+        return [(start, end)]
+    part = frames[start:end]
+    pick = np.unique(np.linspace(0, len(part) - 1, min(len(part), 25)).round().astype(int))
+    if _still(part[pick], np.median(part[pick], axis=0).astype(np.uint8)):
+        return [(start, end)]
+    cut = end - STILL_TAIL_MIN
+    if not _settled(frames[cut:end]):
+        return [(start, end)]
+    while cut - 6 >= start + STILL_TAIL_MIN and _settled(frames[cut - 6 : end]):
+        cut -= 6
+    return [(start, cut), (cut, end)]
+
+
+def _settled(frames: U8) -> bool:
+    pick = np.unique(np.linspace(0, len(frames) - 1, min(len(frames), 25)).round().astype(int))
+    background = np.median(frames[pick], axis=0).astype(np.uint8)
+    drift = np.abs(_thumbs(frames) - _thumbs(background[None])[0]).max(axis=3).reshape(len(frames), -1)
+    return float(np.percentile(drift, 85, axis=1).max()) <= 1.6
 
 
 def _prepare_segment(scene: _Scene, start: int, end: int) -> _Segment:
@@ -506,10 +577,7 @@ def _prepare_segment(scene: _Scene, start: int, end: int) -> _Segment:
     frames = scene.frames[start:end]
     pick = np.unique(np.linspace(0, len(frames) - 1, min(len(frames), 25)).round().astype(int))
     background = np.median(frames[pick], axis=0).astype(np.uint8)
-    # Still if nearly every block (85%: moving objects take the rest) matches the median in most
-    # frames. Smooth walls hide camera motion, so the many still blocks alone prove nothing.
-    drift = np.abs(_thumbs(frames[pick]) - _thumbs(background[None])[0]).max(axis=3).reshape(len(pick), -1)
-    if float(np.percentile(np.percentile(drift, 85, axis=1), 80)) > 3.5:
+    if not _still(frames[pick], background):
         seg.shift = _camera_shift(frames)  # the background moves: a pan, zoom or follow shot
         return seg
     seg.static = True
@@ -525,6 +593,13 @@ def _prepare_segment(scene: _Scene, start: int, end: int) -> _Segment:
     else:
         seg.scenery = _scenery(scene, background)
     return seg
+
+
+def _still(frames: U8, background: U8) -> bool:
+    """Still if nearly every block (85%: moving objects take the rest) matches the median in most
+    frames. Smooth walls hide camera motion, so the many still blocks alone prove nothing."""
+    drift = np.abs(_thumbs(frames) - _thumbs(background[None])[0]).max(axis=3).reshape(len(frames), -1)
+    return float(np.percentile(np.percentile(drift, 85, axis=1), 80)) <= 3.5
 
 
 def _median_frame(frames: U8) -> U8:
@@ -641,8 +716,40 @@ def _scenery(scene: _Scene, background: U8) -> dict[int, Mask]:
             wide[1:] = True  # a texture, not a handful of objects
         scenery = wide[lab]
         if scenery.any():
-            out[cls] = ndimage.binary_dilation(scenery, iterations=2)
+            scenery = ndimage.binary_dilation(scenery, iterations=2)
+            out[cls] = scenery & ~_resting_objects(scene, background, cls)
     return out
+
+
+def _resting_objects(scene: _Scene, background: U8, cls: int) -> Mask:
+    """Objects at rest on scenery of nearly their colour (an orange block on a wooden floor): the
+    median background holds them, so they never show as change, but their colour is much nearer the
+    planned one than the scenery's is. Compact, object-sized and few pieces that are that near
+    (STRICT_DIST) are taken out of the scenery; a floor or a texture that near stays in it."""
+    h, w = background.shape[:2]
+    proto = srgb_to_lab(np.array(scene.colours[cls], dtype=np.float64))
+    if _is_neutral(proto):
+        return np.zeros((h, w), dtype=bool)  # grey on grey: only change can tell
+    rgb = background.reshape(-1, 3).astype(np.float64)
+    if scene.gains != (1.0, 1.0, 1.0):
+        rgb = _to_srgb(_to_linear(rgb) * np.array(scene.gains))
+    dist = colour_distance(srgb_to_lab(rgb), proto).reshape(h, w)
+    near = dist < STRICT_DIST
+    lab, n = ndimage.label(near, structure=np.ones((3, 3)))
+    if n == 0:
+        return near
+    # The scenery's typical distance: a piece must be far nearer than that (a painted block on wood),
+    # not just the nearest tufts of a grass floor of the planned green.
+    typical = float(np.median(dist[scene.label(background) == cls]))
+    areas = np.bincount(lab.ravel(), minlength=n + 1)
+    means = ndimage.mean(dist, lab, index=np.arange(n + 1))
+    keep = np.zeros(n + 1, dtype=bool)
+    for i, sl in enumerate(ndimage.find_objects(lab), start=1):
+        spans = (sl[1].start == 0 and sl[1].stop == w) or (sl[0].start == 0 and sl[0].stop == h)
+        keep[i] = _min_area(scene) <= areas[i] <= 0.03 * h * w and not spans and means[i] < 0.5 * typical
+    if int(keep.sum()) > 2 * scene.expected(cls) + 2:
+        return np.zeros((h, w), dtype=bool)  # many near pieces: a texture in the scenery itself
+    return np.asarray(ndimage.binary_dilation(keep[lab], iterations=1))
 
 
 def _min_area(scene: _Scene) -> int:
@@ -737,7 +844,7 @@ def _detect_frame(scene: _Scene, seg: _Segment, t: int) -> list[_Blob]:
         return [b for b in _blobs(scene, changed, t, 0) if any(_new_outline(frame, ref, b) for ref in refs)]
     labels = scene.label(frame)
     blobs: list[_Blob] = []
-    for cls in range(len(scene.colours)):
+    for cls in sorted({g.cls for g in scene.groups}):
         mask = labels == cls
         scenery = seg.scenery.get(cls)
         if scenery is None or seg.background is None:
@@ -749,7 +856,50 @@ def _detect_frame(scene: _Scene, seg: _Segment, t: int) -> list[_Blob]:
         mask[ys, xs] = _changed(frame[ys, xs], seg.background[ys, xs], seg.noise)
         found = _blobs(scene, mask, t, cls)
         blobs.extend(b for b in found if not _on(scenery, b) or _new_outline(frame, seg.background, b))
-    return blobs
+    return _join_pieces(blobs)
+
+
+def _join_pieces(blobs: list[_Blob]) -> list[_Blob]:
+    """Put back objects that a painted band cut in two (a bowling pin's red neck stripes): a small piece
+    (under 30% of the area) right above or below a larger blob of its class, within a few pixels and
+    over it, belongs to it. Like objects are of like size, so two stacked objects stay apart."""
+    out = sorted(blobs, key=lambda b: -b.area)
+    k = 0
+    while k < len(out):
+        big = out[k]
+        for piece in out[k + 1 :]:
+            if piece.cls == big.cls and piece.area < 0.3 * big.area and _stacked_near(big, piece):
+                out[k] = big = _merged(big, piece)
+                out.remove(piece)
+        k += 1
+    return out
+
+
+def _stacked_near(big: _Blob, piece: _Blob) -> bool:
+    y0, x0, y1, x1 = big.box
+    py0, px0, py1, px1 = piece.box
+    gap = max(py0 - y1, y0 - py1)
+    overlap = min(x1, px1) - max(x0, px0)
+    return 0 <= gap <= max(3.0, 0.25 * (y1 - y0)) and overlap >= 0.6 * (px1 - px0)
+
+
+def _merged(a: _Blob, b: _Blob) -> _Blob:
+    """One blob from two, the gap between them filled straight up and down (a neck between head and body)."""
+    y0, x0 = min(a.box[0], b.box[0]), min(a.box[1], b.box[1])
+    y1, x1 = max(a.box[2], b.box[2]), max(a.box[3], b.box[3])
+    mask = np.zeros((y1 - y0, x1 - x0), dtype=bool)
+    for blob in (a, b):
+        by0, bx0, by1, bx1 = blob.box
+        mask[by0 - y0 : by1 - y0, bx0 - x0 : bx1 - x0] |= blob.mask
+    gap = max(a.box[0] - b.box[2], b.box[0] - a.box[2], 0)
+    mask = ndimage.binary_closing(np.pad(mask, gap + 2), structure=np.ones((gap + 3, 1), dtype=bool))
+    mask = np.asarray(mask[gap + 2 : -gap - 2, gap + 2 : -gap - 2])
+    area = int(mask.sum())
+    ys, xs = np.nonzero(mask)
+    return _Blob(
+        frame=a.frame, cls=a.cls, area=area, cx=float(xs.mean()) + x0, cy=float(ys.mean()) + y0,
+        box=(y0, x0, y1, x1), border=a.border or b.border, mask=mask,
+    )
 
 
 def _changed(pixels: U8, background: U8, noise: float) -> Mask:
@@ -936,8 +1086,16 @@ def _segment_scale(scene: _Scene, seg: _Segment, blobs: list[list[_Blob]]) -> fl
             shape = None if blob.border else _shape(blob.mask)
             if shape is None:
                 continue
+            if blob.area < 4 * MIN_SHAPE_AREA:
+                continue  # a piece (a pin's head cut off by its stripes) is too coarse to trust
             for group in scene.groups:
-                if group.cls == blob.cls and _kind_match(shape, group.kind) == 1.0:
+                # A good absolute match too: touching objects (pins and ball in a heap) may still be
+                # nearer one kind than the others, and would inflate the scale.
+                if (
+                    group.cls == blob.cls
+                    and _kind_match(shape, group.kind) == 1.0
+                    and _shape_distance(shape, _prototype(KINDS[group.kind])) <= SCALE_SHAPE_DIST
+                ):
                     ratios.extend(math.sqrt(blob.area / _planned_area(spec)) for spec in group.specs)
                     break
     return float(np.median(ratios)) if len(ratios) >= 3 else None
@@ -951,8 +1109,8 @@ def _multiplicity(scene: _Scene, seg: _Segment, blob: _Blob) -> int:
     areas = [_planned_area(spec) for spec in specs]
     if seg.scale is not None:
         px2 = seg.scale**2
-        if blob.area < 0.25 * min(areas) * px2 and not blob.border:
-            return 0
+        if blob.area < 0.25 * min(areas) * px2:
+            return 0  # a speck, even at the border (where compression noise gathers in moving shots)
         if blob.area > 1.6 * max(areas) * px2 and not blob.border:
             return max(1, round(blob.area / (float(np.median(areas)) * px2)))
         return 1
@@ -993,7 +1151,7 @@ def _score_groups(
                 matches = [_kind_match(shape, g.kind) for g in members]
             deficit = [len(g.specs) - counts[i] for i, g in enumerate(members)]
             i = max(range(len(members)), key=lambda j: (matches[j], deficit[j]))
-            counts[i] += many
+            _share(counts, deficit, matches, i, many)
             kinds[i].append(matches[i])
             if shape is not None and many == 1 and len(shapes[i]) < len(members[i].specs) + 2:
                 shapes[i].append(_nearest_kind(shape))
@@ -1023,6 +1181,19 @@ def _score_groups(
             )
         )
     return results
+
+
+def _share(counts: list[int], deficit: list[int], matches: list[float], best: int, many: int) -> None:
+    """Credit a blob that is `many` touching objects (a ball in a heap of pins) to the groups of its
+    colour: the best-matching group up to what it still lacks, then the others that lack objects, by
+    how well they match; whatever is left goes to the best group (an extra object is its error)."""
+    order = [best] + sorted((j for j in range(len(counts)) if j != best), key=lambda j: -matches[j])
+    left = many
+    for j in order:
+        take = min(left, max(0, deficit[j]))
+        counts[j] += take
+        left -= take
+    counts[best] += left
 
 
 # ---------------------------------------------------------------- tracking
