@@ -67,8 +67,8 @@ DEFAULT_MATERIAL = "wood"
 REF_IMPULSE = 55.0  # N*s
 REF_SPEED = 4.43  # m/s
 REF_GAIN = 0.18
-IMPULSE_EXP = 0.4
-SPEED_EXP = 0.3
+IMPULSE_EXP = 0.2  # compressed like a foley mix: small hard things (dominoes, marbles) must be heard
+SPEED_EXP = 0.25
 MAX_GAIN = 0.9  # gains are soft-saturated toward this
 MIN_IMPULSE = 0.01  # N*s: quieter impacts are skipped
 MIN_SPEED = 0.03  # m/s: resting jitter
@@ -98,17 +98,19 @@ CONTACT_FADE_S = 0.010
 # ---------------------------------------------------------------------------------------------
 # Ambience
 # ---------------------------------------------------------------------------------------------
+# A bed under the action, not over it: room tone sits near -46 dBFS, outdoors a little higher, so
+# the click of a domino still stands out.
 AMBIENCE_DBFS: dict[tuple[str, str], float] = {
-    ("indoor", "morning"): -38.0,
-    ("indoor", "day"): -37.0,
-    ("indoor", "sunset"): -38.0,
-    ("indoor", "evening"): -39.0,
-    ("indoor", "night"): -39.0,
-    ("outdoor", "morning"): -35.0,
-    ("outdoor", "day"): -34.0,
-    ("outdoor", "sunset"): -35.0,
-    ("outdoor", "evening"): -36.0,
-    ("outdoor", "night"): -36.0,
+    ("indoor", "morning"): -46.0,
+    ("indoor", "day"): -45.0,
+    ("indoor", "sunset"): -46.0,
+    ("indoor", "evening"): -47.0,
+    ("indoor", "night"): -47.0,
+    ("outdoor", "morning"): -43.0,
+    ("outdoor", "day"): -42.0,
+    ("outdoor", "sunset"): -43.0,
+    ("outdoor", "evening"): -44.0,
+    ("outdoor", "night"): -44.0,
 }
 
 
@@ -524,7 +526,7 @@ def _ambience(env: Environment, n: int, seed: int, sample_rate: int) -> tuple[F6
             left, right = left + k * cl, right + k * cr
     left, right = left[preroll:], right[preroll:]
     rms = math.sqrt(float(np.mean(left * left) + np.mean(right * right)) / 2.0)
-    level = 10.0 ** (AMBIENCE_DBFS.get((env.setting, tod), -38.0) / 20.0)
+    level = 10.0 ** (AMBIENCE_DBFS.get((env.setting, tod), -46.0) / 20.0)
     scale = level / rms if rms > 0 else 0.0
     return left * scale, right * scale
 

@@ -1039,9 +1039,12 @@ def _objects(res: _Resolver, poses: dict[tuple[int, int], Pose], sizes: dict[int
     n = 0
     for gi, g in enumerate(res.groups):
         material = g.material or ("rubber" if "bounce" in g.motions else KINDS[g.kind].material)
+        natural = NATURAL_KIND_COLOR.get(g.kind) or NATURAL_MATERIAL_COLOR.get(material)
+        if natural is None and g.arrangement == "row":
+            # A row is a set (dominoes come in one colour); stacks stay many-coloured like toy blocks.
+            natural, n = palette[n % len(palette)], n + 1
         for m in range(g.count):
             color = g.colors[m]
-            natural = NATURAL_KIND_COLOR.get(g.kind) or NATURAL_MATERIAL_COLOR.get(material)
             if color is None and natural is not None and natural not in taken:
                 color = natural
             elif color is None:

@@ -139,7 +139,7 @@ def test_shape_dtype_range(setting: str, tod: str) -> None:
 
 def test_loud_scene_is_limited_without_moving_onsets() -> None:
     t = 0.4321
-    huge = [impact(t, "metal", "metal", impulse=5000.0, speed=30.0), impact(0.9, "stone", impulse=2000.0)]
+    huge = [impact(t, "metal", "metal", impulse=1e7, speed=100.0), impact(0.9, "stone", impulse=1e7, speed=50.0)]
     y = synthesize(huge, [], Environment(), 1.5)
     assert float(np.abs(y).max()) <= 1.0
     assert float(np.abs(y).max()) > 0.8
@@ -349,7 +349,7 @@ def test_resting_jitter_does_not_buzz() -> None:
     many = alone(jitter, 1.0)
     assert np.sum(np.square(many.astype(np.float64))) < 4.0 * np.sum(np.square(one.astype(np.float64)))
     # A genuinely harder hit within the window still sounds.
-    harder = alone(jitter[:10] + [impact(0.3051, "wood", impulse=200.0, speed=4.0)], 1.0)
+    harder = alone(jitter[:10] + [impact(0.3051, "wood", impulse=2000.0, speed=8.0)], 1.0)
     assert np.any(harder[round(0.3051 * SR): round(0.3051 * SR) + 48] != 0.0)
     assert rms(harder) > 3.0 * rms(many)
 
@@ -404,7 +404,7 @@ def test_ambience_level(setting: str, tod: str) -> None:
     for seed in (0, 1):
         y = synthesize([], [], env, 4.0, seed=seed)
         db = 20 * np.log10(rms(y))
-        assert -40.0 <= db <= -30.0, (setting, tod, db)
+        assert -50.0 <= db <= -38.0, (setting, tod, db)
         # Continuous: no silent stretch (every 100 ms window carries sound).
         windows = y[: len(y) // 4800 * 4800].reshape(-1, 4800, 2)
         assert np.all(np.sqrt(np.mean(windows.astype(np.float64) ** 2, axis=(1, 2))) > 10 ** (-60 / 20))
