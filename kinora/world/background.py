@@ -31,13 +31,23 @@ def _line(frac_coord: F32, width: F32) -> F32:
     return np.clip(1.0 - d / np.maximum(width, 1e-6), 0.0, 1.0)
 
 
-def render_background(xs: F32, ys: F32, env: Environment, look: Look, seed: int, px: float) -> F32:
+def set_scale(scale: float, height: int) -> float:
+    """How much smaller the set (wall, floor, sky) is drawn for a camera at `scale` px/m: a close-up
+    is shot from lower and nearer, so the floor's far edge stays about 30 % of the frame above the
+    floor line instead of climbing out of the top."""
+    return max(1.0, FAR_EDGE * scale / (0.3 * height))
+
+
+def render_background(xs: F32, ys: F32, env: Environment, look: Look, seed: int, px: float,
+                      shrink: float = 1.0) -> F32:
     """(len(ys), len(xs), 3) float RGB; `xs` left to right and `ys` top to bottom in metres, `px`
-    the size of one output pixel in metres (for anti-aliasing)."""
+    the size of one output pixel in metres (for anti-aliasing). The set is drawn `shrink` times
+    smaller around the floor line; props stay where the physics has them."""
     X, Y = np.meshgrid(xs.astype(np.float32), ys.astype(np.float32))  # (H, W)
-    img = _sky(X, Y, env, look, seed, px)
-    floor = Y < FAR_EDGE
-    img[floor] = _floor(X[floor], Y[floor], env, look, px)
+    SX, SY, spx = X * shrink, Y * shrink, px * shrink
+    img = _sky(SX, SY, env, look, seed, spx)
+    floor = SY < FAR_EDGE
+    img[floor] = _floor(SX[floor], SY[floor], env, look, spx)
     for i, prop in enumerate(env.props):
         _draw_prop(img, X, Y, prop, look, px, seed + i)
     return grade(img, look)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from kinora.world.background import F32, convex_sdf, render_background
+from kinora.world.background import F32, convex_sdf, render_background, set_scale
 from kinora.world.bodies import car_layout, pin_outline, prop_boxes, silhouette
 from kinora.world.camera import CameraPath
 from kinora.world.catalog import KINDS
@@ -77,7 +77,8 @@ class Renderer:
         wa, ha = math.ceil((x1 - x0) * scale) + 2, math.ceil((y1 - y0) * scale) + 2
         xs = (x0 + (np.arange(wa) + 0.5) / scale).astype(np.float32)
         ys = (y1 - (np.arange(ha) + 0.5) / scale).astype(np.float32)
-        img = render_background(xs, ys, self.plan.environment, self.look, self.seed, 1.0 / scale)
+        shrink = set_scale(float(np.median(s)), self.height)
+        img = render_background(xs, ys, self.plan.environment, self.look, self.seed, 1.0 / scale, shrink)
         atlas = _Atlas(np.round(np.clip(img, 0, 1) * 255).astype(np.uint8), x0, y1, scale)
         self.atlases[shot] = atlas
         return atlas

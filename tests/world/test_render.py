@@ -111,3 +111,13 @@ def test_a_wide_layout_in_portrait_gets_an_operator_who_follows_the_action() -> 
     landscape = plan_camera(parse_prompt("a red ball bounces", seed=0), simulate(
         parse_prompt("a red ball bounces", seed=0), 2.0, 24), 1280, 720)
     assert np.ptp(landscape.cx) == 0  # a compact scene keeps its locked-off wide shot
+
+
+def test_a_close_up_keeps_the_wall_in_view() -> None:
+    # Zoomed onto a 5 cm marble the floor's far edge would sit far above the frame; the set is drawn
+    # smaller for close cameras so the shot still shows floor and wall.
+    marble = obj("marble1", "marble", x=0.0, y=0.025, size=0.05, material="glass", color="blue")
+    plan = ScenePlan(objects=[marble], shots=[Shot(start=0, camera=Camera(framing="close", target="marble1"))])
+    frame = _render(plan, 1280, 720, seconds=0.5)[0].astype(int)
+    wall, floor = frame[20].mean(axis=0), frame[-20].mean(axis=0)
+    assert wall[2] > 150 and floor[2] < 100  # a light wall above, a wood floor below
