@@ -32,10 +32,6 @@ class Clip:
     sample_rate: int
     metadata: dict[str, Any] = field(default_factory=dict)
 
-    @property
-    def seconds(self) -> float:
-        return len(self.frames) / self.fps
-
 
 @dataclass
 class GenerationRequest:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 
@@ -37,7 +37,7 @@ def write_mp4(
 
 
 def _encode(
-    frames: npt.NDArray[np.uint8] | Iterable[npt.NDArray[np.uint8]],
+    frames: npt.NDArray[np.uint8],
     fps: float,
     audio: npt.NDArray[np.float32] | None,
     sample_rate: int,
@@ -46,11 +46,10 @@ def _encode(
     preset: str,
     progress: Callable[[float], None] | None,
 ) -> None:
-    frames_list = frames if isinstance(frames, np.ndarray) else list(frames)
-    total = len(frames_list)
+    total = len(frames)
     if total == 0:
         raise ValueError("frames: a clip needs at least one frame")
-    first = frames_list[0]
+    first = frames[0]
     if first.ndim != 3 or first.shape[2] != 3 or first.dtype != np.uint8:
         raise ValueError(f"frames must be (T, H, W, 3) uint8; got frames of shape {first.shape} {first.dtype}")
     height, width = first.shape[:2]
@@ -68,7 +67,7 @@ def _encode(
             astream = out.add_stream("aac", rate=sample_rate)
             astream.layout = "stereo" if audio.shape[1] == 2 else "mono"
             astream.bit_rate = AUDIO_BITRATE
-        for i, rgb in enumerate(frames_list):
+        for i, rgb in enumerate(frames):
             frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
             frame.pts = i
             frame.time_base = 1 / rate

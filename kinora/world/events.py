@@ -44,6 +44,3 @@ class ContactTrack:
     @property
     def t1(self) -> float:
         return self.t0 + len(self.slip) / TRACK_HZ
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)

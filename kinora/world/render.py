@@ -27,7 +27,7 @@ LIGHT = np.array([-0.45, 0.75, 0.5], dtype=np.float32) / np.linalg.norm([-0.45, 
 HALF = (LIGHT + np.array([0, 0, 1], dtype=np.float32)) / np.linalg.norm(LIGHT + np.array([0, 0, 1]))
 MAX_ATLAS = 5000  # pixels per side of a shot's background atlas
 
-# material -> (specular strength, shininess, opacity)
+# material -> (specular strength, Blinn-Phong exponent)
 SHINE = {"rubber": (0.18, 10), "wood": (0.12, 12), "metal": (0.9, 60), "glass": (1.0, 90),
          "stone": (0.06, 6), "plastic": (0.5, 40), "felt": (0.0, 1)}
 

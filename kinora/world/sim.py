@@ -39,7 +39,6 @@ class Simulation:
 @dataclass
 class _Recorder:
     world: World
-    slow_motion: float
     clock: float = 0.0  # video seconds
     impacts: list[Impact] = field(default_factory=list)
     open_tracks: dict[tuple[str, str], ContactTrack] = field(default_factory=dict)
@@ -156,7 +155,7 @@ def simulate(
     cancelled: Callable[[], bool] = lambda: False,
 ) -> Simulation:
     world = build_world(plan.objects, plan.environment)
-    rec = _Recorder(world, plan.slow_motion)
+    rec = _Recorder(world)
     world.space.on_collision(begin=rec.begin, post_solve=rec.post_solve, separate=rec.separate)
     n_frames = max(1, round(seconds * fps))
     substeps = max(1, math.ceil(PHYSICS_HZ * plan.slow_motion / fps))
