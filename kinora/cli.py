@@ -56,6 +56,7 @@ def generate(
     from kinora.world.parse import PromptError
 
     width, height = _size(size)
+    _writable(output)
     if not prompt and plan is None:
         raise typer.BadParameter("give a PROMPT or --plan FILE")
     options: dict[str, object] = {"plan": _load_plan(plan)} if plan is not None else {}
@@ -71,9 +72,22 @@ def generate(
     except (PromptError, ValueError) as e:
         console.print(f"[red]error:[/red] {e}")
         raise typer.Exit(2) from e
+    except OSError as e:
+        console.print(f"[red]error:[/red] cannot write {output}: {e}")
+        raise typer.Exit(1) from e
     if save_plan is not None and "plan" in clip.metadata:
         save_plan.write_text(json.dumps(clip.metadata["plan"], indent=2))
     _report(clip.metadata, output)
+
+
+def _writable(output: Path) -> None:
+    """Fail before any work when the output cannot be written; create missing folders."""
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise typer.BadParameter(f"output folder {str(output.parent)!r} cannot be created: {e.strerror}") from e
+    if output.is_dir():
+        raise typer.BadParameter(f"output {str(output)!r} is a folder; give a file name such as clip.mp4")
 
 
 def _bar() -> Progress:
@@ -103,7 +117,11 @@ def eval_clip(
 
     if not video.is_file():
         raise typer.BadParameter(f"video {str(video)!r} does not exist")
-    report = evaluate(video, ScenePlan.model_validate(_load_plan(plan)))
+    try:
+        report = evaluate(video, ScenePlan.model_validate(_load_plan(plan)))
+    except ValueError as e:
+        console.print(f"[red]error:[/red] {e}")
+        raise typer.Exit(2) from e
     if json_out:
         typer.echo(json.dumps(report.model_dump(mode="json"), indent=2))  # plain: meant for programs
     else:

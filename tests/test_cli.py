@@ -87,3 +87,18 @@ def test_invalid_plan_file_is_explained(tmp_path: Path) -> None:
     result = runner.invoke(app, ["generate", "--plan", str(bad), "-o", str(tmp_path / "x.mp4")])
     assert result.exit_code == 2
     assert "objects.0.kind" in result.output and "dragon" in result.output
+
+
+def test_missing_output_folders_are_created(tmp_path: Path) -> None:
+    out = tmp_path / "new" / "folder" / "clip.mp4"
+    result = runner.invoke(app, ["generate", "--plan", str(_plan_file(tmp_path)), "-o", str(out),
+                                 "--seconds", "4", "--size", "256x256", "--fps", "12"])
+    assert result.exit_code == 0, result.output
+    assert out.is_file()
+
+
+def test_eval_clip_of_a_file_that_is_not_a_video_is_explained(tmp_path: Path) -> None:
+    plan = _plan_file(tmp_path)
+    result = runner.invoke(app, ["eval-clip", str(plan), "--plan", str(plan)])
+    assert result.exit_code == 2
+    assert "not a readable media file" in result.output
