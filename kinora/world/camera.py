@@ -93,24 +93,32 @@ def _target_track(plan: ScenePlan, sim: Simulation, camera: Camera) -> tuple[npt
     return gaussian_filter1d(track, sigma=4.0, axis=0, mode="nearest"), size
 
 
-def _action_x(sim: Simulation) -> npt.NDArray[np.float64]:
-    """(F,) where the action is: the mean x of all parts weighted by how fast each moves, smoothed
-    over about half a second so the camera glides between whatever is moving."""
+def _action(sim: Simulation) -> tuple[npt.NDArray[np.float64], float]:
+    """Where the action is, (F,) x per frame: the mean x of all parts weighted by how fast each moves,
+    smoothed over about half a second so the camera glides between whatever is moving; and how far
+    the moving things spread around it (m, the 80th percentile over the clip)."""
     poses = np.stack(list(sim.poses.values()))  # (P, F, 3)
     xy = np.clip(poses[..., :2], -VIEW_LIMIT, VIEW_LIMIT)
     speed = np.hypot(*np.gradient(xy, axis=1).transpose(2, 0, 1)) + 1e-4  # (P, F)
-    x = (speed * xy[..., 0]).sum(axis=0) / speed.sum(axis=0)
+    weight = speed**2 / (speed**2).sum(axis=0)  # squared: the fastest movers are the action
+    x = (weight * xy[..., 0]).sum(axis=0)
+    spread = np.sqrt((weight * (xy[..., 0] - x) ** 2).sum(axis=0))
     fps = 1.0 / (sim.times[1] - sim.times[0]) if len(sim.times) > 1 else 24.0
     smoothed: npt.NDArray[np.float64] = gaussian_filter1d(x, sigma=0.5 * fps, mode="nearest")
-    return smoothed
+    moving = speed.max(axis=0) > 0.2 / fps  # frames where something moves faster than 0.2 m/s
+    return smoothed, float(np.percentile(spread[moving], 80)) if moving.any() else 0.0
 
 
 def _operator_scale(plan: ScenePlan, sim: Simulation, wx: float, ws: float, width: int) -> float | None:
-    """The scale for an operator who follows the action, or None when the locked-off wide shot works."""
+    """The scale for an operator who follows the action, or None when the locked-off wide shot works.
+    The operator closes in until objects read, but keeps what moves together in the frame."""
     typical = float(np.median([max(silhouette(o)) for o in plan.objects]))
+    action_x, spread = _action(sim)
     if ws * typical < MIN_OBJECT_SHARE * width:
-        return min(MIN_OBJECT_SHARE * width / typical, ws * 4)
-    out_of_frame = np.abs(_action_x(sim) - wx) > 0.45 * width / ws
+        closer = min(MIN_OBJECT_SHARE * width / typical, ws * 4, width / (2.6 * spread + 3 * typical))
+        if closer > ws * 1.05:
+            return closer
+    out_of_frame = np.abs(action_x - wx) > 0.45 * width / ws
     return ws if float(out_of_frame.mean()) > MAX_TIME_OUT_OF_FRAME else None
 
 
@@ -159,7 +167,7 @@ def _shot_path(plan: ScenePlan, sim: Simulation, camera: Camera, frames: slice,
         sx = sx + (track[:, 0] - sx) * (z - 1.0) / 0.9
     elif operator and camera.move == "static" and camera.framing == "wide" and camera.target is None:
         ss = np.full(count, operator)
-        sx = _action_x(sim)[frames]
+        sx = _action(sim)[0][frames]
     if camera.move == "follow" or camera.framing != "wide":
         # Keep the target vertically in frame but never lift the floor above the frame's lower half.
         floor_row = FLOOR_ROW if height >= width else 0.80

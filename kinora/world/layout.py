@@ -602,17 +602,27 @@ def arrange(clusters: list[Cluster], walls: str | None, spare: list[tuple[PropKi
     """Lay every cluster out, pack them along the flow, mirror into world x and centre on x = 0.
     `walls` is the walls' material when the scene is enclosed; `spare` are (kind, material) of props
     that no object uses, set down beside the rest. `seed` jitters positions by a few centimetres."""
-    for attempt in range(8):  # a crowded scene gets smaller objects and shorter lines, not a wider stage
-        built = _pack(clusters, spare, seed)
-        lo = min(b.span()[0] for b in built)
-        hi = max(b.span()[1] for b in built)
-        if hi - lo <= STAGE_WIDTH or attempt == 7:
+    built = _pack(clusters, spare, seed)
+    lo, hi = min(b.span()[0] for b in built), max(b.span()[1] for b in built)
+    for _ in range(7):  # a crowded scene gets smaller objects and shorter lines, not a wider stage
+        if hi - lo <= STAGE_WIDTH:
             break
+        before = [(c.room, [piece.size for piece in c.pieces]) for c in clusters]
         factor = max(0.6, STAGE_WIDTH / (hi - lo))
         for c in clusters:
             c.room = max(0.3, c.room * factor)
             for piece in c.pieces:
                 piece.size = max(0.012, piece.size * factor)
+        smaller = _pack(clusters, spare, seed)
+        lo2, hi2 = min(b.span()[0] for b in smaller), max(b.span()[1] for b in smaller)
+        if hi2 - lo2 > 0.95 * (hi - lo):
+            # Shrinking does not narrow this scene (throws keep their run-up): keep the sizes it had.
+            for c, (room, old_sizes) in zip(clusters, before, strict=True):
+                c.room = room
+                for piece, size in zip(c.pieces, old_sizes, strict=True):
+                    piece.size = size
+            break
+        built, lo, hi = smaller, lo2, hi2
     centre = -FLOW * (lo + hi) / 2
 
     def x(u: float) -> float:

@@ -553,3 +553,10 @@ def test_uncoloured_things_with_a_look_of_their_own_keep_it() -> None:
     named = parse_prompt("a red ball and a white ball and a bowling pin")
     pin = next(o for o in named.objects if o.kind == "pin")
     assert pin.color != "white"  # "the white ball" must stay unambiguous
+
+
+def test_a_wide_throw_does_not_shrink_objects_to_specks() -> None:
+    # Regression: throws keep a run-up that shrinking cannot narrow; the crowding loop used to shrink
+    # these balls to 2.5 cm trying.
+    plan = parse_prompt("two orange balls and a green cube are thrown in a park on a sunny day", seed=4)
+    assert min(o.size for o in plan.objects) >= 0.1
