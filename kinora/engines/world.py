@@ -5,13 +5,13 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 
-from kinora.engines.base import Capabilities, Clip, GenerationRequest, validate_request
+from kinora.engines.base import MAX_SECONDS, MIN_SECONDS, Capabilities, Clip, GenerationRequest, validate_request
 from kinora.world.generate import STAGES, render_plan
 from kinora.world.parse import parse_prompt
 from kinora.world.plan import ScenePlan
 
 CAPABILITIES = Capabilities(
-    min_side=256, max_width=1280, max_height=720, min_seconds=4.0, max_seconds=20.0,
+    min_side=256, max_width=1280, max_height=720, min_seconds=MIN_SECONDS, max_seconds=MAX_SECONDS,
     fps=(12, 15, 24, 25, 30, 48, 50, 60), audio=True, image_input=False, needs_weights=False,
 )
 

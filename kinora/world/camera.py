@@ -109,11 +109,11 @@ def _action(sim: Simulation) -> tuple[npt.NDArray[np.float64], float]:
     return smoothed, float(np.percentile(spread[moving], 80)) if moving.any() else 0.0
 
 
-def _operator_scale(plan: ScenePlan, sim: Simulation, wx: float, ws: float, width: int) -> float | None:
+def _operator_scale(plan: ScenePlan, action_x: npt.NDArray[np.float64], spread: float, wx: float, ws: float,
+                    width: int) -> float | None:
     """The scale for an operator who follows the action, or None when the locked-off wide shot works.
     The operator closes in until objects read, but keeps what moves together in the frame."""
     typical = float(np.median([max(silhouette(o)) for o in plan.objects]))
-    action_x, spread = _action(sim)
     if ws * typical < MIN_OBJECT_SHARE * width:
         closer = min(MIN_OBJECT_SHARE * width / typical, ws * 4, width / (2.6 * spread + 3 * typical))
         if closer > ws * 1.05:
@@ -127,7 +127,8 @@ def plan_camera(plan: ScenePlan, sim: Simulation, width: int, height: int) -> Ca
     cx, cy, scale = np.zeros(n), np.zeros(n), np.zeros(n)
     shot_of = np.zeros(n, dtype=np.int64)
     wide = _wide(_scene_bounds(plan, sim), width, height)
-    operator = _operator_scale(plan, sim, wide[0], wide[2], width)
+    action_x, spread = _action(sim)
+    operator = _operator_scale(plan, action_x, spread, wide[0], wide[2], width)
     cuts = [round(s.start * n) for s in plan.shots] + [n]
     for i, shot in enumerate(plan.shots):
         a, b = cuts[i], min(max(cuts[i + 1], cuts[i] + 1), n)
@@ -135,7 +136,7 @@ def plan_camera(plan: ScenePlan, sim: Simulation, width: int, height: int) -> Ca
             break
         shot_of[a:b] = i
         cx[a:b], cy[a:b], scale[a:b] = _shot_path(plan, sim, shot.camera, slice(a, b), wide, operator,
-                                                  width, height)
+                                                  action_x, width, height)
     return CameraPath(cx, cy, scale, shot_of)
 
 
@@ -143,7 +144,7 @@ F64 = npt.NDArray[np.float64]
 
 
 def _shot_path(plan: ScenePlan, sim: Simulation, camera: Camera, frames: slice,
-               wide: tuple[float, float, float], operator: float | None, width: int,
+               wide: tuple[float, float, float], operator: float | None, action_x: F64, width: int,
                height: int) -> tuple[F64, F64, F64]:
     """Centre x, centre y and scale of every frame of one shot."""
     wx, wy, ws = wide
@@ -167,7 +168,7 @@ def _shot_path(plan: ScenePlan, sim: Simulation, camera: Camera, frames: slice,
         sx = sx + (track[:, 0] - sx) * (z - 1.0) / 0.9
     elif operator and camera.move == "static" and camera.framing == "wide" and camera.target is None:
         ss = np.full(count, operator)
-        sx = _action(sim)[0][frames]
+        sx = action_x[frames]
     if camera.move == "follow" or camera.framing != "wide":
         # Keep the target vertically in frame but never lift the floor above the frame's lower half.
         floor_row = FLOOR_ROW if height >= width else 0.80
