@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed
 DATA ?= kinora-data
 PROMPT ?= three red rubber balls bounce on a wooden floor, then cut to a close-up of the first ball
 
-.PHONY: run test lint bench clean
+.PHONY: run demo test lint bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -16,6 +16,9 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
+	$(VENV)/bin/kinora serve
+
+demo: $(STAMP)
 	mkdir -p $(DATA)
 	$(VENV)/bin/kinora generate "$(PROMPT)" -o $(DATA)/demo.mp4 --seconds 8 --seed 7
 
@@ -28,6 +31,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/world.py
+	$(PY) benchmarks/api.py
 
 clean:
 	rm -rf $(VENV) $(DATA)

@@ -50,6 +50,9 @@ def generate(
     plan: Annotated[Path | None, typer.Option(help="A scene plan JSON file to use instead of the prompt.")] = None,
     engine: Annotated[str, typer.Option(help=f"One of: {', '.join(ENGINES)}.")] = "world",
     save_plan: Annotated[Path | None, typer.Option(help="Also write the scene plan used, as JSON.")] = None,
+    server: Annotated[str | None, typer.Option(help="Submit to a Kinora server (http://host:port) instead; "
+                                               "the key comes from KINORA_API_KEY.")] = None,
+    model: Annotated[str | None, typer.Option(help="With --server: the API model, e.g. sora-2.")] = None,
 ) -> None:
     """Generate a video with sound from a prompt (or a plan) and write it as MP4."""
     from kinora.media.encode import write_mp4
@@ -57,6 +60,9 @@ def generate(
 
     width, height = _size(size)
     _writable(output)
+    if server is not None:
+        _generate_remote(server, prompt, model=model, seconds=seconds, size=size, output=output)
+        return
     if not prompt and plan is None:
         raise typer.BadParameter("give a PROMPT or --plan FILE")
     options: dict[str, object] = {"plan": _load_plan(plan)} if plan is not None else {}
@@ -78,6 +84,29 @@ def generate(
     if save_plan is not None and "plan" in clip.metadata:
         save_plan.write_text(json.dumps(clip.metadata["plan"], indent=2))
     _report(clip.metadata, output)
+
+
+def _generate_remote(server: str, prompt: str, *, model: str | None, seconds: float, size: str,
+                     output: Path) -> None:
+    from kinora.client import ApiClient, ApiError, generate_remote
+    from kinora.config import Settings
+
+    key = Settings().api_key
+    if key is None:
+        raise typer.BadParameter("--server needs an API key in KINORA_API_KEY (kinora admin api-key create)")
+    if not prompt:
+        raise typer.BadParameter("--server needs a PROMPT")
+    client = ApiClient(server, key.get_secret_value())
+    try:
+        with _bar() as bar:
+            task = bar.add_task("queued", total=100)
+            video = generate_remote(client, prompt, model=model, seconds=round(seconds), size=size, output=output,
+                                    on_progress=lambda status, p: bar.update(task, description=status, completed=p))
+            bar.update(task, description="completed", completed=100)
+    except ApiError as e:
+        console.print(f"[red]error:[/red] {e}")
+        raise typer.Exit(1 if e.status in (None, 0) or e.status >= 500 else 2) from e
+    console.print(f"[green]wrote[/green] {output}  ({video['id']}, {video['seconds']} s, {video['size']})")
 
 
 def _writable(output: Path) -> None:
@@ -130,3 +159,64 @@ def eval_clip(
 
 def main() -> None:
     app()
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on (default KINORA_HOST, 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default KINORA_PORT, 8000).")] = None,
+) -> None:
+    """Run the server: API, job runner and workers in one process, on the settings' database and data dir."""
+    from kinora.app.server import run_server
+
+    overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+    settings = _settings().model_copy(update=overrides)
+    console.print(f"Kinora on http://{settings.host}:{settings.port}  data in {settings.data_dir.resolve()}")
+    run_server(settings)
+
+
+@app.command("config")
+def show_config() -> None:
+    """Print the effective settings (environment KINORA_*), secrets masked."""
+    from rich.table import Table
+
+    table = Table("setting", "value", "environment variable")
+    for name, value in _settings().masked().items():
+        table.add_row(name, json.dumps(value) if not isinstance(value, str) else value, f"KINORA_{name.upper()}")
+    console.print(table)
+
+
+admin = typer.Typer(help="Instance administration.", no_args_is_help=True)
+api_keys = typer.Typer(help="API keys for /v1.", no_args_is_help=True)
+admin.add_typer(api_keys, name="api-key")
+app.add_typer(admin, name="admin")
+
+
+@api_keys.command("create")
+def create_api_key(
+    name: Annotated[str, typer.Option(help="What the key is for, e.g. 'my laptop'.")],
+    user: Annotated[str | None, typer.Option(help="Handle of the owner (created if new); default: the admin.")] = None,
+) -> None:
+    """Create an API key. It is printed once, alone on the last line, and stored only as a hash."""
+    import asyncio
+
+    from kinora.app.errors import DomainError
+    from kinora.app.users.admin import create_key
+
+    try:
+        lines, key = asyncio.run(create_key(_settings(), name=name, handle=user))
+    except DomainError as e:
+        raise typer.BadParameter(str(e)) from e
+    for line in lines:
+        console.print(line)
+    typer.echo(key)
+
+
+def _settings() -> Any:
+    from kinora.config import Settings
+
+    try:
+        return Settings()
+    except ValidationError as e:
+        problems = "; ".join(f"KINORA_{'.'.join(map(str, err['loc'])).upper()}: {err['msg']}" for err in e.errors())
+        raise typer.BadParameter(f"invalid settings: {problems}") from e

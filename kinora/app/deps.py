@@ -1,0 +1,67 @@
+"""Annotated dependencies: route bodies never touch globals."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from kinora.app.bootstrap import Services
+from kinora.app.db import Database
+from kinora.app.errors import Unauthorized
+from kinora.app.storage import LocalStorage
+from kinora.app.users import service as users
+from kinora.app.users.models import User
+from kinora.config import Settings
+from kinora.jobs.runner import EmbeddedRunner
+
+KEY_CACHE_SECONDS = 30.0  # a revoked key keeps working this long at most
+
+
+def services(request: Request) -> Services:
+    found: Services = request.app.state.services
+    return found
+
+
+def settings(request: Request) -> Settings:
+    return services(request).settings
+
+
+def database(request: Request) -> Database:
+    return services(request).db
+
+
+def storage(request: Request) -> LocalStorage:
+    return services(request).storage
+
+
+def runner(request: Request) -> EmbeddedRunner | None:
+    found: EmbeddedRunner | None = request.app.state.runner
+    return found
+
+
+async def current_user(request: Request) -> User:
+    """The owner of the request's bearer key (cached briefly: most API calls are polls)."""
+    header = request.headers.get("authorization", "")
+    scheme, _, key = header.partition(" ")
+    if scheme.lower() != "bearer" or not key.strip():
+        raise Unauthorized("Missing API key: send it as 'Authorization: Bearer <key>' "
+                           "(create one with `kinora admin api-key create --name NAME`)")
+    cache: dict[str, tuple[User, float]] = request.app.state.key_cache
+    hit = cache.get(key)
+    if hit is not None and hit[1] > time.monotonic():
+        return hit[0]
+    async with database(request).read() as session:
+        user = await users.user_for_key(session, key.strip())
+    if user is None:
+        raise Unauthorized(f"Incorrect API key provided: {key[:8]}...; it is unknown or revoked")
+    cache[key] = (user, time.monotonic() + KEY_CACHE_SECONDS)
+    return user
+
+
+SettingsDep = Annotated[Settings, Depends(settings)]
+DbDep = Annotated[Database, Depends(database)]
+StorageDep = Annotated[LocalStorage, Depends(storage)]
+RunnerDep = Annotated[EmbeddedRunner | None, Depends(runner)]
+CurrentUser = Annotated[User, Depends(current_user)]

@@ -1,0 +1,109 @@
+"""Validation of generation parameters against the engine a model maps to. Errors name the allowed values."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from PIL import Image, UnidentifiedImageError
+
+from kinora.app.errors import InvalidRequest
+from kinora.app.generations.schemas import Upload
+from kinora.config import SIZE_RE, Settings
+from kinora.engines.base import Capabilities
+from kinora.engines.registry import get_engine
+
+API_SECONDS = (4, 8, 12, 16, 20)
+MAX_PROMPT = 32000
+IMAGE_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+MAX_EXTENSIONS, MAX_EXTENDED_SECONDS = 6, 120
+
+
+@dataclass(frozen=True)
+class Target:
+    model: str
+    engine: str
+    caps: Capabilities
+
+
+@lru_cache(maxsize=16)
+def capabilities(engine: str) -> Capabilities:
+    return get_engine(engine).capabilities()
+
+
+def prompt(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidRequest("prompt must be a non-empty string", param="prompt", code="missing_required_parameter")
+    if len(value) > MAX_PROMPT:
+        raise InvalidRequest(f"prompt must be at most {MAX_PROMPT} characters; got {len(value)}", param="prompt")
+    return value
+
+
+def model(settings: Settings, value: Any) -> Target:
+    name = settings.default_model if value in (None, "") else value
+    if not isinstance(name, str) or name not in settings.models:
+        allowed = ", ".join(repr(m) for m in settings.models)
+        raise InvalidRequest(f"Invalid value: {name!r}. Supported models are: {allowed}.", param="model")
+    engine = settings.models[name]
+    return Target(name, engine, capabilities(engine))
+
+
+def seconds(value: Any, target: Target, *, default: int) -> int:
+    allowed = [s for s in API_SECONDS if target.caps.min_seconds <= s <= target.caps.max_seconds]
+    raw = default if value in (None, "") else value
+    try:
+        number = int(str(raw).strip())
+    except ValueError:
+        number = -1
+    if number not in allowed or isinstance(raw, bool | float):
+        listed = ", ".join(f"'{s}'" for s in allowed)
+        raise InvalidRequest(f"Invalid value: {str(raw)!r}. Supported values for model {target.model!r} are: "
+                             f"{listed}.", param="seconds")
+    return number
+
+
+def size(value: Any, target: Target, *, default: str) -> tuple[int, int]:
+    raw = default if value in (None, "") else value
+    match = SIZE_RE.fullmatch(raw) if isinstance(raw, str) else None
+    caps = target.caps
+    if match:
+        width, height = int(match[1]), int(match[2])
+        fits = (width <= caps.max_width and height <= caps.max_height) or (
+            width <= caps.max_height and height <= caps.max_width)
+        if fits and min(width, height) >= caps.min_side and width % 2 == 0 and height % 2 == 0:
+            return width, height
+    raise InvalidRequest(
+        f"Invalid value: {str(raw)!r}. Model {target.model!r} (engine {target.engine!r}) supports sizes WIDTHxHEIGHT "
+        f"with even sides from {caps.min_side} up to {caps.max_width}x{caps.max_height} in either orientation, "
+        f"e.g. '{caps.max_height}x{caps.max_width}' or '{caps.max_width}x{caps.max_height}'.", param="size")
+
+
+def image(upload: Upload, width: int, height: int, target: Target) -> str:
+    """Check an input_reference image (sniffed, never trusting the part's name or type); returns its extension."""
+    if not target.caps.image_input:
+        raise InvalidRequest(f"model {target.model!r} (engine {target.engine!r}) does not take an input_reference "
+                             "image; leave it out or map the model to an engine that does", param="input_reference",
+                             code="unsupported_parameter")
+    try:
+        with Image.open(io.BytesIO(upload.data)) as img:
+            kind, (w, h) = img.format, img.size
+    except (UnidentifiedImageError, OSError) as e:
+        raise InvalidRequest("input_reference must be a JPEG, PNG or WebP image; the upload is not an image",
+                             param="input_reference") from e
+    if kind not in IMAGE_FORMATS:
+        raise InvalidRequest(f"input_reference must be a JPEG, PNG or WebP image; got {kind}", param="input_reference")
+    if (w, h) != (width, height):
+        raise InvalidRequest(f"input_reference must match size {width}x{height}; the image is {w}x{h}",
+                             param="input_reference")
+    return IMAGE_FORMATS[kind]
+
+
+def character_ids(values: list[str], target: Target) -> list[str]:
+    if len(values) > 2:
+        raise InvalidRequest(f"characters: at most 2 per video; got {len(values)}", param="characters")
+    if values and not getattr(target.caps, "cameos", False):
+        raise InvalidRequest(f"characters: model {target.model!r} (engine {target.engine!r}) cannot put characters "
+                             "in a video yet", param="characters", code="unsupported_parameter")
+    return values

@@ -1,0 +1,164 @@
+"""Generations: create (with per-user caps), read, list, cancel, delete, and remix/edit/extend of stored videos."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from typing import Literal
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kinora.app.errors import InvalidRequest, InvalidState, NotFound, RateLimited
+from kinora.app.generations import checks
+from kinora.app.generations.models import ACTIVE, COMPLETED, FAILED, IN_PROGRESS, QUEUED, Generation
+from kinora.app.generations.schemas import CreateParams, VideoRef
+from kinora.app.storage import LocalStorage
+from kinora.app.users.models import User
+from kinora.app.webhooks import service as webhooks
+from kinora.config import Settings
+
+DEFAULT_RUN_SECONDS = 30.0  # retry-after estimate before any job has finished
+
+
+def new_id(prefix: str = "video_") -> str:
+    return prefix + secrets.token_hex(24)
+
+
+async def create(session: AsyncSession, *, settings: Settings, storage: LocalStorage, owner: User,
+                 params: CreateParams) -> Generation:
+    """Validate `params` and queue a generation; nothing is stored when validation fails."""
+    prompt = checks.prompt(params.prompt)
+    target = checks.model(settings, params.model)
+    seconds = checks.seconds(params.seconds, target, default=settings.default_seconds)
+    width, height = checks.size(params.size, target, default=settings.default_size)
+    if params.file_id is not None:
+        raise InvalidRequest("input_reference.file_id: this server has no Files API; upload the image or give "
+                             "input_reference.image_url", param="input_reference")
+    ext = checks.image(params.image, width, height, target) if params.image is not None else None
+    characters = checks.character_ids(params.characters, target)
+    await _check_queue_cap(session, settings, owner)
+    gen = Generation(id=new_id(), owner_id=owner.id, kind="create", model=target.model, engine=target.engine,
+                     prompt=prompt, seconds=seconds, total_seconds=seconds, width=width, height=height,
+                     fps=settings.fps, characters=characters, options={}, created_at=time.time())
+    if params.image is not None:
+        gen.input_key = f"inputs/{gen.id}/reference.{ext}"
+        storage.put(gen.input_key, params.image.data)
+    session.add(gen)
+    await session.flush()
+    return gen
+
+
+async def derive(session: AsyncSession, *, settings: Settings, owner: User, kind: Literal["remix", "edit", "extend"],
+                 prompt: object, video: VideoRef, seconds: object = None) -> Generation:
+    """A new generation made from a completed video of the owner's: remix and edit remake it, extend continues it."""
+    text = checks.prompt(prompt)
+    if video.id is None:
+        raise InvalidRequest("video: uploaded videos cannot be edited or extended by this server's engines; "
+                             "give the id of a completed video instead ({\"video\": {\"id\": \"video_...\"}})",
+                             param="video", code="unsupported_parameter")
+    source = await get(session, owner=owner, video_id=video.id)
+    if source.status != COMPLETED:
+        raise InvalidState(f"video {source.id} is {source.status}; only completed videos can be used for a {kind}",
+                           param="video_id")
+    target = checks.model(settings, source.model)
+    if not getattr(target.caps, "extend" if kind == "extend" else "remix", False):
+        raise InvalidRequest(f"model {source.model!r} (engine {target.engine!r}) cannot {kind} videos",
+                             param="video", code="unsupported_parameter")
+    new_seconds, total, depth = source.seconds, source.total_seconds, 0
+    if kind == "extend":
+        new_seconds = checks.seconds(seconds, target, default=settings.default_seconds)
+        depth = int(source.options.get("extensions", 0)) + 1
+        total = source.total_seconds + new_seconds
+        _check_extension(depth, total)
+    await _check_queue_cap(session, settings, owner)
+    gen = Generation(id=new_id(), owner_id=owner.id, kind=kind, model=source.model, engine=source.engine,
+                     prompt=text, seconds=new_seconds, total_seconds=total, width=source.width,
+                     height=source.height, fps=source.fps, seed=source.seed, source_id=source.id, characters=[],
+                     options={"extensions": depth} if depth else {}, created_at=time.time())
+    session.add(gen)
+    await session.flush()
+    return gen
+
+
+def _check_extension(depth: int, total: int) -> None:
+    if depth > checks.MAX_EXTENSIONS:
+        raise InvalidRequest(f"video: a video can be extended at most {checks.MAX_EXTENSIONS} times; "
+                             "this one already was", param="video")
+    if total > checks.MAX_EXTENDED_SECONDS:
+        raise InvalidRequest(f"seconds: an extended video may last at most {checks.MAX_EXTENDED_SECONDS} s; "
+                             f"this extension would make it {total} s", param="seconds")
+
+
+async def _check_queue_cap(session: AsyncSession, settings: Settings, owner: User) -> None:
+    queued = await session.scalar(select(func.count()).select_from(Generation)
+                                  .where(Generation.owner_id == owner.id, Generation.status == QUEUED))
+    if (queued or 0) >= settings.max_queued_per_user:
+        wait = await typical_run_seconds(session)
+        raise RateLimited(f"Too many queued videos: you have {queued} waiting (the limit is "
+                          f"{settings.max_queued_per_user}); retry in about {round(wait)} s", retry_after=wait)
+
+
+async def typical_run_seconds(session: AsyncSession) -> float:
+    """Mean run time of the last 20 finished jobs: how long until a queue slot frees up."""
+    recent = (select((Generation.completed_at - Generation.started_at).label("run"))
+              .where(Generation.status == COMPLETED, Generation.started_at.is_not(None))
+              .order_by(Generation.seq.desc()).limit(20).subquery())
+    mean = await session.scalar(select(func.avg(recent.c.run)))
+    return float(mean) if mean else DEFAULT_RUN_SECONDS
+
+
+async def get(session: AsyncSession, *, owner: User, video_id: str) -> Generation:
+    gen: Generation | None = await session.scalar(
+        select(Generation).where(Generation.id == video_id, Generation.owner_id == owner.id))
+    if gen is None:
+        raise NotFound(f"No video found with id {video_id!r}", param="video_id")
+    return gen
+
+
+async def list_page(session: AsyncSession, *, owner: User, after: str | None, limit: int,
+                    order: Literal["asc", "desc"]) -> tuple[list[Generation], bool]:
+    """One page of the owner's videos in creation order, and whether more follow."""
+    query = select(Generation).where(Generation.owner_id == owner.id)
+    if after is not None:
+        cursor = await session.scalar(select(Generation.seq).where(Generation.id == after,
+                                                                   Generation.owner_id == owner.id))
+        if cursor is None:
+            raise InvalidRequest(f"after must be the id of one of your videos; got {after!r}", param="after")
+        query = query.where(Generation.seq > cursor if order == "asc" else Generation.seq < cursor)
+    query = query.order_by(Generation.seq.asc() if order == "asc" else Generation.seq.desc()).limit(limit + 1)
+    rows = list(await session.scalars(query))
+    return rows[:limit], len(rows) > limit
+
+
+async def delete(session: AsyncSession, *, owner: User, storage: LocalStorage, video_id: str) -> None:
+    gen = await get(session, owner=owner, video_id=video_id)
+    if gen.status in ACTIVE:
+        raise InvalidState(f"video {video_id} is {gen.status}; cancel it first (POST /v1/videos/{video_id}/cancel)",
+                           param="video_id")
+    await session.delete(gen)
+    await session.flush()
+    storage.delete(f"videos/{gen.id}")
+    storage.delete(f"inputs/{gen.id}")
+
+
+async def cancel(session: AsyncSession, *, settings: Settings, owner: User, video_id: str) -> Generation:
+    """Queued jobs fail at once with code `cancelled`; running ones are flagged and stopped by their worker."""
+    gen = await get(session, owner=owner, video_id=video_id)
+    if gen.status == QUEUED:
+        await finish_failed(session, settings=settings, gen=gen, code="cancelled", message="cancelled by the user")
+    elif gen.status == IN_PROGRESS:
+        gen.cancel_requested = True
+    else:
+        raise InvalidState(f"video {video_id} is already {gen.status}", param="video_id")
+    await session.flush()
+    return gen
+
+
+async def finish_failed(session: AsyncSession, *, settings: Settings, gen: Generation, code: str,
+                        message: str) -> None:
+    """Mark `gen` failed and queue its video.failed webhook in the same transaction."""
+    now = time.time()
+    gen.status, gen.error_code, gen.error_message = FAILED, code, message
+    gen.completed_at, gen.lease_until, gen.worker = now, None, None
+    await webhooks.enqueue(session, urls=settings.webhook_urls, event_type="video.failed", video_id=gen.id, now=now)

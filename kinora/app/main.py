@@ -1,0 +1,111 @@
+"""The app factory: routers, error handlers, and the lifespan that runs migrations, the job runner and
+the webhook sender."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from kinora.app.bootstrap import bootstrap
+from kinora.app.errors import DomainError
+from kinora.app.openai_api.router import router as openai_router
+from kinora.app.responses import Json
+from kinora.app.webhooks.service import WebhookSender
+from kinora.config import Settings
+from kinora.jobs.runner import EmbeddedRunner
+
+log = logging.getLogger("kinora.app")
+
+
+def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> FastAPI:
+    """The web app. With `run_jobs`, this process also runs the job runner and its worker subprocesses."""
+    settings = settings or Settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        services = await bootstrap(settings)
+        app.state.services, app.state.key_cache, app.state.runner = services, {}, None
+        stop, tasks = asyncio.Event(), []
+        sender = None
+        if settings.webhook_urls and settings.webhook_secret is not None:
+            sender = WebhookSender(services.db, settings.webhook_secret.get_secret_value())
+            tasks.append(asyncio.create_task(sender.run(stop)))
+        if run_jobs:
+            app.state.runner = EmbeddedRunner(settings, services.db, services.storage,
+                                              on_finished=sender.nudge if sender else None)
+            await app.state.runner.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            if app.state.runner is not None:
+                await app.state.runner.stop()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await services.db.dispose()
+
+    app = FastAPI(title="Kinora", version="0.1.0", lifespan=lifespan)
+    app.include_router(openai_router)
+    app.add_exception_handler(DomainError, _domain_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _internal_error)
+    app.add_middleware(RequestId)
+    return app
+
+
+async def _domain_error(_request: Request, error: DomainError) -> Response:
+    headers = {"x-should-retry": "false", **error.headers} if error.status != 429 else error.headers
+    return Json(error.body(), status_code=error.status, headers=headers)
+
+
+async def _validation_error(_request: Request, error: RequestValidationError) -> Response:
+    first = error.errors()[0]
+    param = str(first["loc"][-1]) if first.get("loc") else None
+    given = first.get("input")
+    message = f"Invalid value for {param}: {given!r} ({first['msg']})" if param else first["msg"]
+    return Json({"error": {"message": message, "type": "invalid_request_error", "param": param,
+                           "code": "invalid_value"}}, status_code=400, headers={"x-should-retry": "false"})
+
+
+async def _http_error(_request: Request, error: HTTPException) -> Response:
+    code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
+    return Json({"error": {"message": str(error.detail), "type": "invalid_request_error", "param": None,
+                           "code": code}}, status_code=error.status_code, headers=error.headers)
+
+
+async def _internal_error(request: Request, error: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
+    # A retried POST could create a second job; GETs are safe to retry.
+    retry = "true" if request.method in ("GET", "HEAD") else "false"
+    return Json({"error": {"message": f"internal error: {type(error).__name__}", "type": "server_error",
+                           "param": None, "code": "internal_error"}}, status_code=500,
+                headers={"x-should-retry": retry})
+
+
+class RequestId:
+    """Pure ASGI middleware (cheaper than BaseHTTPMiddleware): every response carries x-request-id."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = ("req_" + secrets.token_hex(12)).encode()
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id)]
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)

@@ -1,0 +1,156 @@
+"""/v1/videos: the OpenAI Videos API, as the unmodified official SDK calls it."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from starlette.responses import Response
+
+from kinora.app.deps import CurrentUser, DbDep, RunnerDep, SettingsDep, StorageDep
+from kinora.app.errors import InvalidState, NotFound
+from kinora.app.files import file_response
+from kinora.app.generations import characters
+from kinora.app.generations import service as generations
+from kinora.app.generations.models import ACTIVE, COMPLETED, Character
+from kinora.app.generations.schemas import CharacterOut, Video, VideoDeleted, VideoList, video_dict
+from kinora.app.openai_api import forms
+from kinora.app.responses import Json
+
+router = APIRouter(prefix="/v1/videos", tags=["openai"])
+VARIANTS = {"video": ("video", "video/mp4", "mp4"), "thumbnail": ("thumbnail", "image/webp", "webp"),
+            "spritesheet": ("spritesheet", "image/jpeg", "jpg")}
+
+
+@router.post("", response_model=Video)
+async def create_video(request: Request, user: CurrentUser, db: DbDep, settings: SettingsDep,
+                       storage: StorageDep, runner: RunnerDep) -> Response:
+    """Start a generation (multipart as the SDK sends it, or JSON)."""
+    params = forms.create_params(await forms.read_body(request))
+    async with db.write() as session:
+        gen = await generations.create(session, settings=settings, storage=storage, owner=user, params=params)
+    if runner is not None:
+        runner.nudge()
+    return Json(video_dict(gen))
+
+
+@router.get("", response_model=VideoList)
+async def list_videos(user: CurrentUser, db: DbDep, after: str | None = None,
+                      limit: Annotated[int, Query(ge=0, le=100)] = 20,
+                      order: Literal["asc", "desc"] = "desc") -> Response:
+    """Your videos, newest first by default; page with `after` = the previous page's last_id."""
+    async with db.read() as session:
+        rows, has_more = await generations.list_page(session, owner=user, after=after, limit=limit, order=order)
+    data = [video_dict(g) for g in rows]
+    return Json({"object": "list", "data": data, "first_id": data[0]["id"] if data else None,
+                 "last_id": data[-1]["id"] if data else None, "has_more": has_more})
+
+
+@router.post("/edits", response_model=Video)
+async def edit_video(request: Request, user: CurrentUser, db: DbDep, settings: SettingsDep,
+                     runner: RunnerDep) -> Response:
+    """Remake a completed video with one change described by the prompt."""
+    return await _derive(request, user, db, settings, runner, "edit")
+
+
+@router.post("/extensions", response_model=Video)
+async def extend_video(request: Request, user: CurrentUser, db: DbDep, settings: SettingsDep,
+                       runner: RunnerDep) -> Response:
+    """Continue a completed video by `seconds`; the result is the stitched whole."""
+    return await _derive(request, user, db, settings, runner, "extend")
+
+
+@router.post("/characters", response_model=CharacterOut)
+async def create_character(request: Request, user: CurrentUser, db: DbDep, storage: StorageDep) -> Response:
+    """Store a short clip of a reusable subject under a name."""
+    body = await forms.read_body(request)
+    async with db.write() as session:
+        row = await characters.create(session, storage=storage, owner=user, name=body.get("name"),
+                                      video=body.get("video"))
+    return Json(_character(row))
+
+
+@router.get("/characters/{character_id}", response_model=CharacterOut)
+async def get_character(character_id: str, user: CurrentUser, db: DbDep) -> Response:
+    """One of your characters."""
+    async with db.read() as session:
+        row = await characters.get(session, owner=user, character_id=character_id)
+    return Json(_character(row))
+
+
+@router.get("/{video_id}", response_model=Video)
+async def retrieve_video(video_id: str, user: CurrentUser, db: DbDep, settings: SettingsDep) -> Response:
+    """The video job's current state; while it runs, `openai-poll-after-ms` says when to ask again."""
+    async with db.read() as session:
+        gen = await generations.get(session, owner=user, video_id=video_id)
+    headers = {"openai-poll-after-ms": str(settings.poll_after_ms)} if gen.status in ACTIVE else None
+    return Json(video_dict(gen), headers=headers)
+
+
+@router.delete("/{video_id}", response_model=VideoDeleted)
+async def delete_video(video_id: str, user: CurrentUser, db: DbDep, storage: StorageDep) -> Response:
+    """Delete a completed or failed video and everything stored for it."""
+    async with db.write() as session:
+        await generations.delete(session, owner=user, storage=storage, video_id=video_id)
+    return Json({"id": video_id, "object": "video.deleted", "deleted": True})
+
+
+@router.get("/{video_id}/content")
+async def download_content(request: Request, video_id: str, user: CurrentUser, db: DbDep, storage: StorageDep,
+                           variant: Literal["video", "thumbnail", "spritesheet"] = "video") -> Response:
+    """The MP4, thumbnail (WebP) or spritesheet (JPEG); Range, ETag and If-None-Match are honoured."""
+    async with db.read() as session:
+        gen = await generations.get(session, owner=user, video_id=video_id)
+    if gen.status != COMPLETED or gen.output_key is None:
+        raise InvalidState(f"video {video_id} is {gen.status}; content is available once it is completed",
+                           param="video_id", code="video_not_ready")
+    if gen.expires_at is not None and gen.expires_at < time.time():
+        raise NotFound(f"the content of video {video_id} expired", param="video_id", code="expired")
+    name, media_type, ext = VARIANTS[variant]
+    path = storage.path(f"{gen.output_key}/{gen.output['files'][name] if gen.output else name}")
+    try:
+        return file_response(request, path, media_type=media_type, filename=f"{video_id}.{ext}")
+    except FileNotFoundError as e:
+        raise NotFound(f"the {variant} of video {video_id} is missing from storage", param="variant") from e
+
+
+@router.post("/{video_id}/remix", response_model=Video)
+async def remix_video(request: Request, video_id: str, user: CurrentUser, db: DbDep, settings: SettingsDep,
+                      runner: RunnerDep) -> Response:
+    """A new video from a completed one and a changed prompt."""
+    body = await forms.read_body(request)
+    body["video"] = {"id": video_id}
+    return await _derive_from(body, user, db, settings, runner, "remix")
+
+
+@router.post("/{video_id}/cancel", response_model=Video)
+async def cancel_video(video_id: str, user: CurrentUser, db: DbDep, settings: SettingsDep,
+                       runner: RunnerDep) -> Response:
+    """Kinora extension: stop a queued or running video; it ends failed with code `cancelled`."""
+    async with db.write() as session:
+        gen = await generations.cancel(session, settings=settings, owner=user, video_id=video_id)
+    if runner is not None:
+        runner.cancel(video_id)
+    return Json(video_dict(gen))
+
+
+async def _derive(request: Request, user: CurrentUser, db: DbDep, settings: SettingsDep, runner: RunnerDep,
+                  kind: Literal["edit", "extend"]) -> Response:
+    return await _derive_from(await forms.read_body(request), user, db, settings, runner, kind)
+
+
+async def _derive_from(body: dict[str, Any], user: CurrentUser, db: DbDep, settings: SettingsDep,
+                       runner: RunnerDep, kind: Literal["remix", "edit", "extend"]) -> Response:
+    video = forms.video_ref(body)
+    async with db.write() as session:
+        gen = await generations.derive(session, settings=settings, owner=user, kind=kind, prompt=body.get("prompt"),
+                                       video=video, seconds=body.get("seconds"))
+    if runner is not None:
+        runner.nudge()
+    return Json(video_dict(gen))
+
+
+def _character(row: Character) -> dict[str, Any]:
+    return {"id": row.id, "name": row.name, "created_at": int(row.created_at)}
+

@@ -1,0 +1,99 @@
+"""Settings: the one place that reads the environment (prefix KINORA_)."""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+SIZE_RE = re.compile(r"(\d+)x(\d+)")
+
+
+class Settings(BaseSettings):
+    """Everything an instance can be told. Every file the instance writes lives under `data_dir`."""
+
+    model_config = SettingsConfigDict(env_prefix="KINORA_", extra="ignore")
+
+    data_dir: Path = Field(Path("kinora-data"), description="Database, media and uploads live here.")
+    database_url: str | None = Field(None, description="SQLAlchemy async URL; default SQLite in data_dir.")
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    server: Literal["granian", "uvicorn"] = "granian"
+    devices: Annotated[list[str], NoDecode] = Field(["cpu"], description="One worker per device, e.g. cuda:0,cuda:1.")
+
+    models: dict[str, str] = Field(
+        {"sora-2": "world", "sora-2-pro": "world"}, description="API model name -> engine."
+    )
+    default_model: str = "sora-2"
+    default_seconds: int = 4
+    default_size: str = "720x1280"
+    fps: int = Field(24, ge=1, le=120)
+
+    lease_seconds: float = Field(60.0, gt=0, description="A job whose worker is silent this long runs again.")
+    heartbeat_seconds: float = Field(5.0, gt=0)
+    max_attempts: int = Field(3, ge=1, description="Runs of one job before it fails with worker_crashed.")
+    max_queued_per_user: int = Field(10, ge=1)
+    max_running_per_user: int = Field(2, ge=1)
+    poll_after_ms: int = Field(2000, ge=10)
+    media_ttl_seconds: int | None = Field(None, ge=60, description="Delete outputs this long after completion.")
+
+    webhook_urls: Annotated[list[str], NoDecode] = Field([], description="Where video.completed/failed are POSTed.")
+    webhook_secret: SecretStr | None = Field(None, description="Standard Webhooks secret (whsec_...).")
+
+    admin_handle: str = "admin"
+    api_key: SecretStr | None = Field(None, description="Client mode: the key `kinora generate --server` sends.")
+
+    @field_validator("devices", "webhook_urls", mode="before")
+    @classmethod
+    def _comma_list(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value.lstrip().startswith("["):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("webhook_urls")
+    @classmethod
+    def _http_urls(cls, value: list[str]) -> list[str]:
+        for url in value:
+            if not url.startswith(("http://", "https://")):
+                raise ValueError(f"webhook_urls must be http(s) URLs; got {url!r}")
+        return value
+
+    @field_validator("default_size")
+    @classmethod
+    def _size(cls, value: str) -> str:
+        if not SIZE_RE.fullmatch(value):
+            raise ValueError(f"default_size must look like 720x1280; got {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        if self.default_model not in self.models:
+            raise ValueError(f"default_model must be one of the models ({', '.join(self.models)}); "
+                             f"got {self.default_model!r}")
+        if self.webhook_urls and self.webhook_secret is None:
+            raise ValueError("webhook_secret is required when webhook_urls is set (KINORA_WEBHOOK_SECRET=whsec_...)")
+        if self.heartbeat_seconds >= self.lease_seconds:
+            raise ValueError(f"heartbeat_seconds must be shorter than lease_seconds ({self.lease_seconds:g}); "
+                             f"got {self.heartbeat_seconds:g}")
+        return self
+
+    @cached_property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{(self.data_dir / 'kinora.db').resolve()}"
+
+    @property
+    def media_dir(self) -> Path:
+        return self.data_dir / "media"
+
+    def masked(self) -> dict[str, Any]:
+        """The effective settings for display, secrets and database passwords hidden."""
+        shown = self.model_dump(mode="json")
+        for name, value in self:
+            if isinstance(value, SecretStr):
+                shown[name] = "********"
+        shown["database_url"] = re.sub(r"://([^:/@]+):[^@]+@", r"://\1:********@", self.db_url)
+        return shown

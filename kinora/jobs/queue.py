@@ -1,0 +1,115 @@
+"""The job queue is the generations table: claims, heartbeats and results are fenced by (id, attempt)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import aliased
+
+from kinora.app.db import Database
+from kinora.app.generations import service as generations
+from kinora.app.generations.models import COMPLETED, IN_PROGRESS, QUEUED, Generation
+from kinora.app.webhooks import service as webhooks
+from kinora.config import Settings
+
+
+async def claim(db: Database, settings: Settings, worker: str) -> Generation | None:
+    """Lease the next job: the owner with the fewest running jobs first, then the oldest; owners at their
+    running cap wait. The update is fenced on status so two runners can never take the same job."""
+    while True:
+        async with db.read() as session:
+            candidate = (await session.execute(_next_job(settings))).first()
+        if candidate is None:
+            return None
+        now = time.time()
+        async with db.write() as session:
+            result = await session.execute(
+                update(Generation).where(Generation.id == candidate.id, Generation.status == QUEUED)
+                .values(status=IN_PROGRESS, attempt=Generation.attempt + 1, worker=worker, progress=0,
+                        lease_until=now + settings.lease_seconds,
+                        started_at=func.coalesce(Generation.started_at, now))
+                .returning(Generation))
+            gen = result.scalar_one_or_none()
+        if gen is not None:
+            return gen
+
+
+def _next_job(settings: Settings) -> Any:
+    running_jobs = aliased(Generation)
+    running = (select(func.count()).select_from(running_jobs)
+               .where(running_jobs.owner_id == Generation.owner_id, running_jobs.status == IN_PROGRESS)
+               .correlate(Generation).scalar_subquery())
+    return (select(Generation.id).where(Generation.status == QUEUED, running < settings.max_running_per_user)
+            .order_by(running, Generation.seq).limit(1))
+
+
+async def beat(db: Database, settings: Settings, video_id: str, attempt: int, progress: int | None) -> bool | None:
+    """Renew the lease (and store progress). Returns whether a cancel was asked, or None if the lease is lost."""
+    values: dict[str, Any] = {"lease_until": time.time() + settings.lease_seconds}
+    if progress is not None:
+        values["progress"] = progress
+    async with db.write() as session:
+        result = await session.execute(
+            update(Generation).where(*_fence(video_id, attempt)).values(**values)
+            .returning(Generation.cancel_requested))
+        flag = result.scalar_one_or_none()
+    return flag
+
+
+async def complete(db: Database, settings: Settings, video_id: str, attempt: int, output: dict[str, Any]) -> bool:
+    """Record a finished attempt; False when the attempt no longer holds the job (its output is then stale)."""
+    async with db.write() as session:
+        gen = await session.scalar(select(Generation).where(*_fence(video_id, attempt)))
+        if gen is None:
+            return False
+        now = time.time()
+        gen.status, gen.progress, gen.completed_at = COMPLETED, 100, now
+        gen.output_key, gen.output = f"videos/{video_id}/{attempt}", output
+        gen.seed = output.get("seed", gen.seed)
+        gen.lease_until, gen.worker = None, None
+        if settings.media_ttl_seconds:
+            gen.expires_at = now + settings.media_ttl_seconds
+        await webhooks.enqueue(session, urls=settings.webhook_urls, event_type="video.completed",
+                               video_id=video_id, now=now)
+    return True
+
+
+async def fail(db: Database, settings: Settings, video_id: str, attempt: int, code: str, message: str) -> bool:
+    async with db.write() as session:
+        gen = await session.scalar(select(Generation).where(*_fence(video_id, attempt)))
+        if gen is None:
+            return False
+        await generations.finish_failed(session, settings=settings, gen=gen, code=code, message=message)
+    return True
+
+
+async def release(db: Database, settings: Settings, video_id: str, attempt: int, reason: str) -> str | None:
+    """Give back a job whose worker died: queued again, or failed once its attempts are used up.
+    Returns the new status, or None when the attempt had already lost the job."""
+    async with db.write() as session:
+        gen = await session.scalar(select(Generation).where(*_fence(video_id, attempt)))
+        if gen is None:
+            return None
+        if gen.cancel_requested:
+            await generations.finish_failed(session, settings=settings, gen=gen, code="cancelled",
+                                            message="cancelled by the user")
+        elif gen.attempt >= settings.max_attempts:
+            await generations.finish_failed(session, settings=settings, gen=gen, code="worker_crashed",
+                                            message=f"the worker stopped {gen.attempt} times ({reason})")
+        else:
+            gen.status, gen.progress, gen.lease_until, gen.worker = QUEUED, 0, None, None
+        return gen.status
+
+
+async def expired(db: Database, now: float) -> list[tuple[str, int]]:
+    """Jobs whose lease ran out: their worker (in this process or another) stopped beating."""
+    async with db.read() as session:
+        rows = await session.execute(select(Generation.id, Generation.attempt)
+                                     .where(Generation.status == IN_PROGRESS, Generation.lease_until < now))
+        return [(row.id, row.attempt) for row in rows]
+
+
+def _fence(video_id: str, attempt: int) -> tuple[Any, ...]:
+    return Generation.id == video_id, Generation.attempt == attempt, Generation.status == IN_PROGRESS

@@ -1,0 +1,178 @@
+"""The worker subprocess: keeps engines loaded, runs one job at a time, writes its outputs, reports over a pipe."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from kinora.engines.base import Clip, Engine, GenerationCancelled, GenerationRequest
+from kinora.jobs import spec as msg
+from kinora.jobs.spec import ENGINE_SHARE, JobSpec
+
+CONTEXT_SECONDS = 2.0  # of the source's frames handed to engines as `remix_of` context
+PROGRESS_EVERY = 0.2  # seconds between progress messages
+
+
+class Link:
+    """The worker's end of the pipe; sends from the job thread and the heartbeat thread are serialized."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.lock = threading.Lock()
+        self.cancelled: set[str] = set()
+
+    def send(self, *message: Any) -> None:
+        with self.lock:
+            self.conn.send(message)
+
+    def is_cancelled(self, video_id: str) -> bool:
+        while self.conn.poll():
+            message = self.conn.recv()
+            if message[0] == msg.CANCEL:
+                self.cancelled.add(message[1])
+        return video_id in self.cancelled
+
+
+def worker_main(conn: Connection, name: str, device: str, heartbeat_seconds: float) -> None:
+    """Entry point of a spawned worker. Runs until told to stop or the pipe closes."""
+    if device.startswith("cuda:"):
+        os.environ["CUDA_VISIBLE_DEVICES"] = device.split(":", 1)[1]
+    link, engines = Link(conn), _EngineCache()
+    link.send(msg.READY, name)
+    while True:
+        try:
+            message = conn.recv()
+        except EOFError:
+            return
+        if message[0] == msg.STOP:
+            return
+        if message[0] == msg.JOB:
+            _run_reporting(link, engines, message[1], heartbeat_seconds)
+
+
+class _EngineCache:
+    def __init__(self) -> None:
+        self.loaded: dict[str, Engine] = {}
+
+    def get(self, name: str) -> Engine:
+        if name not in self.loaded:
+            from kinora.engines.registry import get_engine
+
+            self.loaded[name] = get_engine(name)
+        return self.loaded[name]
+
+
+def _run_reporting(link: Link, engines: _EngineCache, job: JobSpec, heartbeat_seconds: float) -> None:
+    """Run `job`, heartbeating meanwhile, and send exactly one of done / failed / cancelled."""
+    stop = threading.Event()
+    beats = threading.Thread(target=_beat, args=(link, job, stop, heartbeat_seconds), daemon=True)
+    beats.start()
+    try:
+        output = run_job(job, engines.get(job.engine), _reporter(link, job), lambda: link.is_cancelled(job.video_id))
+    except GenerationCancelled:
+        shutil.rmtree(job.out_dir, ignore_errors=True)
+        link.send(msg.CANCELLED, job.video_id, job.attempt)
+    except Exception as e:  # noqa: BLE001 - any engine failure becomes the job's error, the worker lives on
+        shutil.rmtree(job.out_dir, ignore_errors=True)
+        link.send(msg.FAILED, job.video_id, job.attempt, _error_code(e), str(e) or type(e).__name__)
+    else:
+        link.send(msg.DONE, job.video_id, job.attempt, output)
+    finally:
+        stop.set()
+        link.cancelled.discard(job.video_id)
+
+
+def _beat(link: Link, job: JobSpec, stop: threading.Event, every: float) -> None:
+    while not stop.wait(every):
+        link.send(msg.BEAT, job.video_id, job.attempt)
+
+
+def _reporter(link: Link, job: JobSpec) -> Callable[[float], None]:
+    last = [0.0]
+
+    def report(fraction: float) -> None:
+        now = time.monotonic()
+        if now - last[0] >= PROGRESS_EVERY:
+            last[0] = now
+            link.send(msg.PROGRESS, job.video_id, job.attempt, min(max(fraction, 0.0), 1.0))
+
+    return report
+
+
+def _error_code(error: Exception) -> str:
+    if type(error).__name__ == "PromptError":
+        return "prompt_not_understood"
+    return "invalid_request" if isinstance(error, ValueError) else "engine_error"
+
+
+def run_job(job: JobSpec, engine: Engine, progress: Callable[[float], None],
+            cancelled: Callable[[], bool]) -> dict[str, Any]:
+    """Generate, then write video.mp4, thumbnail.webp, spritesheet.jpg and metadata.json into job.out_dir."""
+    from kinora.media.derive import stitch, write_spritesheet, write_thumbnail
+    from kinora.media.encode import write_mp4
+
+    req = GenerationRequest(prompt=job.prompt, seconds=float(job.seconds), width=job.width, height=job.height,
+                            fps=job.fps, seed=job.seed, image=_load_image(job.image_path),
+                            remix_of=_load_source(job.source_dir), options=_options(job))
+    clip = engine.generate(req, lambda f: progress(ENGINE_SHARE * f), cancelled)
+    if job.kind == "extend" and job.source_dir is not None:
+        clip = stitch(Path(job.source_dir) / "video.mp4", clip)
+    out = Path(job.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    video = write_mp4(clip, out / "video.mp4", progress=lambda f: progress(ENGINE_SHARE + 0.08 * f))
+    if cancelled():
+        raise GenerationCancelled
+    write_thumbnail(video, out / "thumbnail.webp")
+    sheet = write_spritesheet(video, out / "spritesheet.jpg")
+    (out / "metadata.json").write_text(json.dumps(clip.metadata, default=_jsonable))
+    return {"files": {"video": "video.mp4", "thumbnail": "thumbnail.webp", "spritesheet": "spritesheet.jpg"},
+            "seconds": round(len(clip.frames) / clip.fps, 3), "has_audio": clip.audio is not None,
+            "bytes": video.stat().st_size, "spritesheet": sheet.to_dict(), "seed": clip.metadata.get("seed")}
+
+
+def _options(job: JobSpec) -> dict[str, Any]:
+    return {**job.options, "mode": job.kind} if job.kind != "create" else dict(job.options)
+
+
+def _load_image(path: str | None) -> np.ndarray[Any, np.dtype[np.uint8]] | None:
+    if path is None:
+        return None
+    from PIL import Image
+
+    with Image.open(path) as img:
+        return np.asarray(img.convert("RGB"))
+
+
+def _load_source(folder: str | None) -> Clip | None:
+    """The source video as engines see it: its metadata and its last seconds of frames and sound."""
+    if folder is None:
+        return None
+    from kinora.media.probe import read_video
+
+    media = read_video(Path(folder) / "video.mp4")
+    keep = max(1, round(CONTEXT_SECONDS * media.fps))
+    audio = media.audio
+    if audio is not None:
+        audio = audio[-round(CONTEXT_SECONDS * media.sample_rate):]
+    metadata = json.loads((Path(folder) / "metadata.json").read_text())
+    return Clip(frames=media.frames[-keep:], fps=media.fps, audio=audio, sample_rate=media.sample_rate,
+                metadata=metadata)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, set | tuple):
+        return list(value)
+    raise TypeError(f"metadata value of type {type(value).__name__} is not JSON-serializable")

@@ -1,0 +1,140 @@
+"""The jobs table as a queue: fair share, caps, fencing by attempt, retries (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from kinora.app.bootstrap import Services, bootstrap
+from kinora.app.errors import RateLimited
+from kinora.app.generations import service as generations
+from kinora.app.generations.models import Generation
+from kinora.app.generations.schemas import CreateParams
+from kinora.app.users import service as users
+from kinora.app.users.models import User
+from kinora.config import Settings
+from kinora.jobs import queue
+
+
+def run(settings: Settings, body: Callable[[Services], Awaitable[Any]]) -> Any:
+    async def main() -> Any:
+        services = await bootstrap(settings)
+        try:
+            return await body(services)
+        finally:
+            await services.db.dispose()
+
+    return asyncio.run(main())
+
+
+async def _user(s: Services, handle: str) -> User:
+    async with s.db.write() as session:
+        return (await users.get_or_create(session, handle))[0]
+
+
+async def _queue(s: Services, owner: User, n: int = 1) -> list[str]:
+    ids = []
+    for i in range(n):
+        async with s.db.write() as session:
+            gen = await generations.create(session, settings=s.settings, storage=s.storage, owner=owner,
+                                           params=CreateParams(prompt=f"ball {i}"))
+            ids.append(gen.id)
+    return ids
+
+
+async def _get(s: Services, video_id: str) -> Generation:
+    async with s.db.read() as session:
+        gen = await session.scalar(select(Generation).where(Generation.id == video_id))
+        assert gen is not None
+        return gen
+
+
+def test_the_user_with_fewest_running_jobs_goes_first(settings: Settings) -> None:
+    async def body(s: Services) -> list[str]:
+        heavy, light = await _user(s, "heavy"), await _user(s, "light")
+        heavy_ids = await _queue(s, heavy, 3)
+        light_ids = await _queue(s, light, 1)
+        order = [(await queue.claim(s.db, s.settings, "w")) for _ in range(3)]
+        return [g.id if g else "" for g in order] + [heavy_ids[0], light_ids[0], heavy_ids[1]]
+
+    got = run(settings, body)
+    assert got[:3] == got[3:]
+
+
+def test_running_cap_holds_back_a_users_further_jobs(settings: Settings) -> None:
+    capped = settings.model_copy(update={"max_running_per_user": 1})
+
+    async def body(s: Services) -> tuple[Any, Any]:
+        owner = await _user(s, "solo")
+        await _queue(s, owner, 2)
+        return await queue.claim(s.db, s.settings, "w"), await queue.claim(s.db, s.settings, "w")
+
+    first, second = run(capped, body)
+    assert first is not None and second is None
+
+
+def test_queued_cap_is_a_429_with_retry_after(settings: Settings) -> None:
+    small = settings.model_copy(update={"max_queued_per_user": 2})
+
+    async def body(s: Services) -> None:
+        owner = await _user(s, "eager")
+        await _queue(s, owner, 2)
+        await _queue(s, owner, 1)
+
+    with pytest.raises(RateLimited) as e:
+        run(small, body)
+    assert "limit is 2" in e.value.message and int(e.value.headers["retry-after"]) >= 1
+
+
+def test_results_are_fenced_by_attempt(settings: Settings) -> None:
+    async def body(s: Services) -> tuple[bool, bool, Generation]:
+        owner = await _user(s, "fence")
+        (video_id,) = await _queue(s, owner)
+        first = await queue.claim(s.db, s.settings, "w")
+        assert first is not None and first.attempt == 1
+        await queue.release(s.db, s.settings, video_id, 1, "test")
+        second = await queue.claim(s.db, s.settings, "w")
+        assert second is not None and second.attempt == 2
+        stale = await queue.complete(s.db, s.settings, video_id, 1, {"files": {}})
+        fresh = await queue.complete(s.db, s.settings, video_id, 2, {"files": {}, "seed": 5})
+        return stale, fresh, await _get(s, video_id)
+
+    stale, fresh, gen = run(settings, body)
+    assert (stale, fresh) == (False, True)
+    assert (gen.status, gen.output_key, gen.seed, gen.progress) == ("completed", f"videos/{gen.id}/2", 5, 100)
+
+
+def test_a_job_that_keeps_killing_workers_fails_after_max_attempts(settings: Settings) -> None:
+    async def body(s: Services) -> Generation:
+        owner = await _user(s, "crashy")
+        (video_id,) = await _queue(s, owner)
+        for attempt in range(1, s.settings.max_attempts + 1):
+            claimed = await queue.claim(s.db, s.settings, "w")
+            assert claimed is not None and claimed.attempt == attempt
+            await queue.release(s.db, s.settings, video_id, attempt, "exit code -9")
+        return await _get(s, video_id)
+
+    gen = run(settings, body)
+    assert (gen.status, gen.error_code) == ("failed", "worker_crashed")
+    assert "3 times" in (gen.error_message or "")
+
+
+def test_expired_leases_are_found_and_heartbeats_renew_them(settings: Settings) -> None:
+    async def body(s: Services) -> tuple[Any, Any, Any]:
+        owner = await _user(s, "lease")
+        (video_id,) = await _queue(s, owner)
+        claimed = await queue.claim(s.db, s.settings, "w")
+        assert claimed is not None
+        later = time.time() + s.settings.lease_seconds + 1
+        expired_before = await queue.expired(s.db, later)
+        cancel = await queue.beat(s.db, s.settings, video_id, 1, 40)
+        lost = await queue.beat(s.db, s.settings, video_id, 7, 40)
+        return expired_before, cancel, lost
+
+    expired_before, cancel, lost = run(settings, body)
+    assert len(expired_before) == 1 and cancel is False and lost is None
