@@ -92,7 +92,7 @@ def _generate_remote(server: str, prompt: str, *, model: str | None, seconds: fl
     from kinora.config import Settings
 
     key = Settings().api_key
-    if key is None:
+    if key is None or not key.get_secret_value():
         raise typer.BadParameter("--server needs an API key in KINORA_API_KEY (kinora admin api-key create)")
     if not prompt:
         raise typer.BadParameter("--server needs a PROMPT")

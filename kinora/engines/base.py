@@ -58,6 +58,9 @@ class Capabilities:
     audio: bool
     image_input: bool
     needs_weights: bool
+    remix: bool = False  # can remake its own clips from their metadata ("remix" / "edit" modes)
+    extend: bool = False  # can continue its own clips ("extend" mode)
+    video_input: bool = False  # can edit an arbitrary uploaded video
 
 
 class Engine(Protocol):

@@ -6,7 +6,9 @@ and a follow shot keeps its target in view; moves ease in and out like a real op
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -23,6 +25,10 @@ VIEW_LIMIT = 4.0  # metres from the origin that a wide shot will include
 # the time.
 MIN_OBJECT_SHARE = 0.1
 MAX_TIME_OUT_OF_FRAME = 0.15
+# A continuation's camera starts exactly where its source's ended, drifting on at the speed it had and
+# easing into the continuation's own shot over this long; the drift dies away over CARRY_S.
+BLEND_S = 0.75
+CARRY_S = 0.3
 
 
 @dataclass
@@ -35,6 +41,40 @@ class CameraPath:
     def to_pixels(self, frame: int, x: float, y: float, width: int, height: int) -> tuple[float, float]:
         s = self.scale[frame]
         return width / 2 + (x - self.cx[frame]) * s, height / 2 - (y - self.cy[frame]) * s
+
+
+@dataclass(frozen=True)
+class CameraState:
+    """The camera at one instant: centre (m), scale (pixels per metre), and how fast each changes per
+    video second."""
+
+    cx: float
+    cy: float
+    scale: float
+    vx: float = 0.0
+    vy: float = 0.0
+    vscale: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CameraState:
+        return cls(**{k: float(data[k]) for k in ("cx", "cy", "scale")},
+                   **{k: float(data.get(k, 0.0)) for k in ("vx", "vy", "vscale")})
+
+
+def end_state(path: CameraPath, fps: float) -> CameraState:
+    """Where the camera would be one frame after the path's last frame, moving as it moved then (still,
+    when the last frame starts a new shot: a cut is not a move)."""
+    moving = len(path.cx) > 1 and path.shot[-1] == path.shot[-2]
+
+    def last(a: npt.NDArray[np.float64]) -> tuple[float, float]:
+        step = float(a[-1] - a[-2]) if moving else 0.0
+        return float(a[-1]) + step, step * fps
+
+    (cx, vx), (cy, vy), (scale, vscale) = last(path.cx), last(path.cy), last(path.scale)
+    return CameraState(cx, cy, max(scale, 1e-3), vx, vy, vscale)
 
 
 def _ease(u: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -110,11 +150,12 @@ def _action(sim: Simulation) -> tuple[npt.NDArray[np.float64], float]:
 
 
 def _operator_scale(plan: ScenePlan, action_x: npt.NDArray[np.float64], spread: float, wx: float, ws: float,
-                    width: int) -> float | None:
+                    width: int, close_in: bool = True) -> float | None:
     """The scale for an operator who follows the action, or None when the locked-off wide shot works.
-    The operator closes in until objects read, but keeps what moves together in the frame."""
+    The operator closes in until objects read (unless `close_in` is off: a continuation keeps the
+    framing it was handed), but keeps what moves together in the frame."""
     typical = float(np.median([max(silhouette(o)) for o in plan.objects]))
-    if ws * typical < MIN_OBJECT_SHARE * width:
+    if close_in and ws * typical < MIN_OBJECT_SHARE * width:
         closer = min(MIN_OBJECT_SHARE * width / typical, ws * 4, width / (2.6 * spread + 3 * typical))
         if closer > ws * 1.05:
             return closer
@@ -122,13 +163,16 @@ def _operator_scale(plan: ScenePlan, action_x: npt.NDArray[np.float64], spread: 
     return ws if float(out_of_frame.mean()) > MAX_TIME_OUT_OF_FRAME else None
 
 
-def plan_camera(plan: ScenePlan, sim: Simulation, width: int, height: int) -> CameraPath:
+def plan_camera(plan: ScenePlan, sim: Simulation, width: int, height: int,
+                start: CameraState | None = None) -> CameraPath:
+    """The camera of every frame. `start` continues an earlier clip's camera: its framing stands in for
+    the wide shot (so a locked-off shot stays locked), and the path eases out of its motion."""
     n = len(sim.times)
     cx, cy, scale = np.zeros(n), np.zeros(n), np.zeros(n)
     shot_of = np.zeros(n, dtype=np.int64)
-    wide = _wide(_scene_bounds(plan, sim), width, height)
+    wide = _wide(_scene_bounds(plan, sim), width, height) if start is None else (start.cx, start.cy, start.scale)
     action_x, spread = _action(sim)
-    operator = _operator_scale(plan, action_x, spread, wide[0], wide[2], width)
+    operator = _operator_scale(plan, action_x, spread, wide[0], wide[2], width, close_in=start is None)
     cuts = [round(s.start * n) for s in plan.shots] + [n]
     for i, shot in enumerate(plan.shots):
         a, b = cuts[i], min(max(cuts[i + 1], cuts[i] + 1), n)
@@ -137,7 +181,19 @@ def plan_camera(plan: ScenePlan, sim: Simulation, width: int, height: int) -> Ca
         shot_of[a:b] = i
         cx[a:b], cy[a:b], scale[a:b] = _shot_path(plan, sim, shot.camera, slice(a, b), wide, operator,
                                                   action_x, width, height)
+    if start is not None:
+        _ease_from(start, sim.times, cx, cy, scale)
     return CameraPath(cx, cy, scale, shot_of)
+
+
+def _ease_from(start: CameraState, times: npt.NDArray[np.float64], cx: npt.NDArray[np.float64],
+               cy: npt.NDArray[np.float64], scale: npt.NDArray[np.float64]) -> None:
+    """Blend the path (in place) from `start`, carried on at its own speed, into the planned path."""
+    carry = CARRY_S * (1.0 - np.exp(-times / CARRY_S))  # distance covered at unit speed, slowing down
+    w = _ease(np.clip(times / BLEND_S, 0.0, 1.0))
+    for values, x0, v in ((cx, start.cx, start.vx), (cy, start.cy, start.vy), (scale, start.scale, start.vscale)):
+        values[:] = (x0 + v * carry) * (1.0 - w) + values * w
+    np.maximum(scale, 1e-3, out=scale)  # a fast zoom out carried on must not turn the picture inside out
 
 
 F64 = npt.NDArray[np.float64]

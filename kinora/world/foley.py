@@ -21,11 +21,13 @@ soft limiter is memoryless, so it cannot move an onset.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import zlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -240,10 +242,23 @@ def _audible(imp: Impact, seconds: float) -> bool:
     return imp.impulse >= MIN_IMPULSE and imp.speed >= MIN_SPEED and 0.0 <= imp.t < seconds
 
 
-def _render_impact(imp: Impact, gain: float, s0: int, n_total: int, seed: int, slow_motion: float,
-                   sample_rate: int) -> F32:
+@dataclass(frozen=True)
+class _Strike:
+    """What an impact rings with: its modes, the rest of its random stream (for the click), and how many
+    samples it sounds for before every partial has decayed below TAIL_FLOOR."""
+
+    modes: _Modes
+    rng: np.random.Generator
+    cutoff: float
+    click: float  # the two bodies' click levels, averaged
+    n_click: int
+    tau_click: float  # seconds
+    length: int
+
+
+def _strike(imp: Impact, gain: float, key: int, seed: int, slow_motion: float, sample_rate: int) -> _Strike:
     pair = "\x00".join(sorted((imp.a, imp.b)))
-    rng = _rng(seed, 0x1F0, zlib.crc32(pair.encode()), s0)
+    rng = _rng(seed, 0x1F0, zlib.crc32(pair.encode()), key)
     pitch = slow_motion**SLOW_PITCH_EXP
     stretch = 1.0 / slow_motion
     cutoff = _contact_cutoff(imp.material_a, imp.material_b, sample_rate)
@@ -262,16 +277,24 @@ def _render_impact(imp: Impact, gain: float, s0: int, n_total: int, seed: int, s
     tail = float(np.max(modes.taus * np.log(peak / TAIL_FLOOR)))
     tau_click = CLICK_TAU_S / math.sqrt(slow_motion)
     n_click = max(1, round(6.0 * tau_click * sample_rate))
-    length = min(max(round(min(tail, MAX_TAIL_S) * sample_rate), n_click), n_total - s0)
+    length = max(round(min(tail, MAX_TAIL_S) * sample_rate), n_click)
+    return _Strike(modes, rng, cutoff, 0.5 * (clicks[0] + clicks[1]), n_click, tau_click, length)
+
+
+def _render_impact(imp: Impact, gain: float, s0: int, n_total: int, seed: int, slow_motion: float,
+                   sample_rate: int) -> F32:
+    """The impact's sound from its onset sample `s0` (also its random stream's key) up to `n_total`."""
+    strike = _strike(imp, gain, s0, seed, slow_motion, sample_rate)
+    length = min(strike.length, n_total - s0)
     if length <= 0:
         return np.zeros(0, dtype=np.float32)
-    wave = _render_modes(modes, length, sample_rate)
+    wave = _render_modes(strike.modes, length, sample_rate)
     # The contact click: a causally filtered noise burst, starting at the onset sample.
-    n_click = min(n_click, length)
-    burst = rng.standard_normal(n_click) * np.exp(-np.arange(n_click) / (tau_click * sample_rate))
-    b, a = _lowpass(cutoff, sample_rate)
+    n_click = min(strike.n_click, length)
+    burst = strike.rng.standard_normal(n_click) * np.exp(-np.arange(n_click) / (strike.tau_click * sample_rate))
+    b, a = _lowpass(strike.cutoff, sample_rate)
     click = signal.lfilter(b, a, burst)
-    click_level = CLICK_GAIN * 0.5 * (clicks[0] + clicks[1]) / max(float(np.max(np.abs(click))), 1e-9)
+    click_level = CLICK_GAIN * strike.click / max(float(np.max(np.abs(click))), 1e-9)
     wave[:n_click] += (click * click_level).astype(np.float32)
     att = _attack(length, sample_rate)
     wave[: len(att)] *= att
@@ -279,10 +302,13 @@ def _render_impact(imp: Impact, gain: float, s0: int, n_total: int, seed: int, s
     return wave
 
 
-def _impacts(impacts: Sequence[Impact], n_total: int, seconds: float, seed: int, slow_motion: float,
-             sample_rate: int, left: F32, right: F32) -> None:
+def _sounded(impacts: Sequence[Impact], n_total: int, seconds: float,
+             sample_rate: int) -> list[tuple[Impact, int, float]]:
+    """(impact, onset sample, gain) of every impact that sounds, in time order: audible ones, less the
+    repeats of a pair within REPEAT_WINDOW that are not much louder than the one that sounded."""
     order = sorted(range(len(impacts)), key=lambda i: (impacts[i].t, i))
     last: dict[tuple[str, str], tuple[float, float]] = {}  # pair -> (time, gain) of the last sounded
+    out = []
     for i in order:
         imp = impacts[i]
         if not _audible(imp, seconds):
@@ -296,11 +322,72 @@ def _impacts(impacts: Sequence[Impact], n_total: int, seconds: float, seed: int,
         if prev is not None and imp.t - prev[0] < REPEAT_WINDOW and gain < REPEAT_LOUDER * prev[1]:
             continue
         last[pair] = (imp.t, gain)
+        out.append((imp, s0, gain))
+    return out
+
+
+def _impacts(impacts: Sequence[Impact], n_total: int, seconds: float, seed: int, slow_motion: float,
+             sample_rate: int, left: F32, right: F32) -> None:
+    for imp, s0, gain in _sounded(impacts, n_total, seconds, sample_rate):
         wave = _render_impact(imp, gain, s0, n_total, seed, slow_motion, sample_rate)
         gl, gr = _pan_gains(imp.pan)
         s1 = s0 + len(wave)
         left[s0:s1] += wave * np.float32(gl)
         right[s0:s1] += wave * np.float32(gr)
+
+
+# ---------------------------------------------------------------------------------------------
+# Ringing on across a seam
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Ringing:
+    """An impact of an earlier clip that still sounds when this clip starts (a struck steel ball rings
+    for a second). It is rendered from the same random stream as in the clip it sounded in (that clip's
+    seed, and its onset sample there as the key), so a continuation plays exactly the samples its
+    source was cut off before."""
+
+    impact: Impact
+    gain: float
+    seed: int  # the audio seed of the clip the impact sounded in
+    key: int  # its onset sample in that clip
+    onset: int  # its onset sample on this clip's clock: negative, before the clip starts
+    slow_motion: float  # of the clip it sounded in: sets its pitch and decay
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"impact": self.impact.to_dict(), "gain": self.gain, "seed": self.seed, "key": self.key,
+                "onset": self.onset, "slow_motion": self.slow_motion}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Ringing:
+        return cls(impact=Impact(**data["impact"]), gain=float(data["gain"]), seed=int(data["seed"]),
+                   key=int(data["key"]), onset=int(data["onset"]), slow_motion=float(data["slow_motion"]))
+
+    def shifted(self, samples: int) -> Ringing:
+        return dataclasses.replace(self, onset=self.onset - samples)
+
+    def sounds_past(self, sample: int, sample_rate: int) -> bool:
+        strike = _strike(self.impact, self.gain, self.key, self.seed, self.slow_motion, sample_rate)
+        return self.onset + strike.length > sample
+
+
+def ringing(impacts: Sequence[Impact], seconds: float, *, seed: int = 0, slow_motion: float = 1.0,
+            carried: Sequence[Ringing] = (), sample_rate: int = SAMPLE_RATE) -> list[Ringing]:
+    """The impacts (this clip's, and those `carried` into it) that still sound after its end, on the
+    clock of the clip that would follow it."""
+    n = max(round(seconds * sample_rate), 0) if math.isfinite(seconds) else 0
+    slow = min(slow_motion, 1.0)
+    ours = [Ringing(imp, gain, seed, s0, s0, slow) for imp, s0, gain in _sounded(impacts, n, n / sample_rate,
+                                                                                 sample_rate)]
+    return [r.shifted(n) for r in [*carried, *ours] if r.sounds_past(n, sample_rate)]
+
+
+def _tails(tails: Sequence[Ringing], n_total: int, sample_rate: int, left: F32, right: F32) -> None:
+    for tail in tails:
+        wave = _render_impact(tail.impact, tail.gain, tail.key, tail.key - tail.onset + n_total, tail.seed,
+                              tail.slow_motion, sample_rate)[-tail.onset:]
+        gl, gr = _pan_gains(tail.impact.pan)
+        left[: len(wave)] += wave * np.float32(gl)
+        right[: len(wave)] += wave * np.float32(gr)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -547,11 +634,12 @@ def soft_limit(x: F32) -> F32:
 
 def synthesize(impacts: Sequence[Impact], contacts: Sequence[ContactTrack], env: Environment,
                seconds: float, *, seed: int = 0, slow_motion: float = 1.0,
-               sample_rate: int = SAMPLE_RATE) -> F32:
+               sample_rate: int = SAMPLE_RATE, tails: Sequence[Ringing] = ()) -> F32:
     """The scene's soundtrack: (round(seconds * sample_rate), 2) float32 in [-1, 1].
 
     `impacts` and `contacts` are on the video's clock; `slow_motion` (simulated seconds per video
-    second, <= 1) stretches decays by 1 / slow_motion and lowers pitch by slow_motion ** 0.3."""
+    second, <= 1) stretches decays by 1 / slow_motion and lowers pitch by slow_motion ** 0.3. `tails`
+    are impacts of an earlier clip still ringing when this one starts (see `ringing`)."""
     if sample_rate <= 0:
         raise ValueError(f"sample_rate must be positive; got {sample_rate}")
     if not slow_motion > 0:
@@ -564,4 +652,5 @@ def synthesize(impacts: Sequence[Impact], contacts: Sequence[ContactTrack], env:
     for i, track in enumerate(contacts):
         _contact(track, i, n, seed, slow, sample_rate, left, right)
     _impacts(impacts, n, n / sample_rate, seed, slow, sample_rate, left, right)
+    _tails(tails, n, sample_rate, left, right)
     return soft_limit(np.stack([left, right], axis=1))

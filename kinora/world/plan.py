@@ -110,6 +110,18 @@ class Action(_Model):
     subjects: list[str] = Field(default_factory=list)  # object ids
 
 
+class Kick(_Model):
+    """A blow during the clip: at video second `t` the object is set moving as if struck. A value left
+    None keeps what the object has then (a hop sets only vy). Extensions use kicks for "then the red
+    ball is kicked to the left"; a remix of an extended clip replays them on the whole clip's clock."""
+
+    t: float = Field(ge=0)
+    object: str
+    vx: float | None = None
+    vy: float | None = None
+    spin: float | None = None  # rad/s, counter-clockwise
+
+
 class ScenePlan(_Model):
     version: Literal[1] = 1
     prompt: str = ""
@@ -119,6 +131,7 @@ class ScenePlan(_Model):
     shots: list[Shot] = Field(default_factory=lambda: [Shot(start=0.0)])
     style: Style = "realistic"
     slow_motion: float = Field(default=1.0, gt=0.05, le=1.0)  # simulated seconds per video second
+    kicks: list[Kick] = Field(default_factory=list)
     understood: list[str] = Field(default_factory=list)
     unrecognized: list[str] = Field(default_factory=list)
 
@@ -142,6 +155,9 @@ class ScenePlan(_Model):
             missing = [s for s in action.subjects if s not in known]
             if missing:
                 raise ValueError(f"actions: subjects {missing} are not object ids")
+        for kick in self.kicks:
+            if kick.object not in known:
+                raise ValueError(f"kicks: object {kick.object!r} is not an object id")
         return self
 
     def object(self, object_id: str) -> ObjectSpec:

@@ -9,12 +9,12 @@ from kinora.world.plan import Environment, ObjectSpec, ScenePlan
 def obj(oid: str, kind: str, *, x: float, y: float, size: float, material: str = "rubber",
         color: str = "red", **kw: float) -> ObjectSpec:
     return ObjectSpec(id=oid, kind=kind, color=color, rgb=COLORS[color], material=material, size=size, x=x,
-                      y=y, **kw)  # type: ignore[arg-type]
+                      y=y, **kw)
 
 
 def drop_plan(height: float = 1.5, material: str = "rubber", **env: object) -> ScenePlan:
     ball = obj("ball1", "ball", x=0.0, y=height, size=0.22, material=material)
-    return ScenePlan(objects=[ball], environment=Environment(**env))  # type: ignore[arg-type]
+    return ScenePlan(objects=[ball], environment=Environment(**env))
 
 
 def stack_plan(n: int = 5) -> ScenePlan:

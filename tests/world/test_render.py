@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import drop_plan, obj
 
 from kinora.world.camera import plan_camera
 from kinora.world.plan import Camera, ScenePlan, Shot
 from kinora.world.render import Renderer
 from kinora.world.sim import simulate
+from tests.world.conftest import drop_plan, obj
 
 
 def _render(plan: ScenePlan, width: int, height: int, seconds: float = 2.0, seed: int = 0) -> np.ndarray:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import drop_plan, obj, stack_plan
 
 from kinora.world.plan import ScenePlan
 from kinora.world.sim import simulate
+from tests.world.conftest import drop_plan, obj, stack_plan
 
 
 def _fitted_g(times: np.ndarray, ys: np.ndarray) -> float:
