@@ -104,8 +104,9 @@ class LiveServer:
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """A server per test module; a module may set LIVE_SETTINGS = {...} to change settings."""
+    """A server per test module; a module may set LIVE_SETTINGS (a dict, or a function returning one)."""
     overrides = getattr(request.module, "LIVE_SETTINGS", {})
+    overrides = overrides() if callable(overrides) else overrides
     settings = make_settings(tmp_path_factory.mktemp("live"), str(request.param), **overrides)
     with LiveServer(settings) as server:
         yield server

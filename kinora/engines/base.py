@@ -61,6 +61,7 @@ class Capabilities:
     remix: bool = False  # can remake its own clips from their metadata ("remix" / "edit" modes)
     extend: bool = False  # can continue its own clips ("extend" mode)
     video_input: bool = False  # can edit an arbitrary uploaded video
+    cameos: bool = False  # can put consented people / stored characters into a video
 
 
 class Engine(Protocol):

@@ -111,5 +111,14 @@ async def expired(db: Database, now: float) -> list[tuple[str, int]]:
         return [(row.id, row.attempt) for row in rows]
 
 
+async def expire_media(db: Database, now: float) -> list[str]:
+    """Forget the outputs of videos past their expires_at; returns their storage keys for deletion."""
+    async with db.write() as session:
+        result = await session.execute(
+            update(Generation).where(Generation.expires_at < now, Generation.output_key.is_not(None))
+            .values(output_key=None).returning(Generation.id))
+        return [f"videos/{video_id}" for video_id in result.scalars()]
+
+
 def _fence(video_id: str, attempt: int) -> tuple[Any, ...]:
     return Generation.id == video_id, Generation.attempt == attempt, Generation.status == IN_PROGRESS

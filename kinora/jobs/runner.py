@@ -154,13 +154,17 @@ class EmbeddedRunner:
             handle.conn.send((msg.JOB, job))
 
     async def _reap(self) -> None:
-        """Jobs whose lease expired and that no worker of ours holds: their worker died with its runner."""
+        """Requeue jobs whose lease expired and that no worker of ours holds (their worker died with its
+        runner), and delete outputs past their expiry."""
         held = {(h.job.video_id, h.job.attempt) for h in self.workers.values() if h.job is not None}
         for video_id, attempt in await queue.expired(self.db, time.time()):
             if (video_id, attempt) in held:
                 continue
             if await queue.release(self.db, self.settings, video_id, attempt, "lease expired") is not None:
                 self.storage.delete(f"videos/{video_id}/{attempt}")
+        if self.settings.media_ttl_seconds:
+            for key in await queue.expire_media(self.db, time.time()):
+                self.storage.delete(key)
 
     def _job_spec(self, gen: Generation) -> JobSpec:
         return JobSpec(

@@ -138,3 +138,18 @@ def test_expired_leases_are_found_and_heartbeats_renew_them(settings: Settings) 
 
     expired_before, cancel, lost = run(settings, body)
     assert len(expired_before) == 1 and cancel is False and lost is None
+
+
+def test_media_past_its_expiry_is_forgotten(settings: Settings) -> None:
+    async def body(s: Services) -> tuple[list[str], list[str], Generation]:
+        owner = await _user(s, "ttl")
+        (video_id,) = await _queue(s, owner)
+        await queue.claim(s.db, s.settings, "w")
+        await queue.complete(s.db, s.settings.model_copy(update={"media_ttl_seconds": 60}), video_id, 1, {})
+        early = await queue.expire_media(s.db, time.time())
+        late = await queue.expire_media(s.db, time.time() + 61)
+        return early, late, await _get(s, video_id)
+
+    early, late, gen = run(settings, body)
+    assert early == [] and late == [f"videos/{gen.id}"]
+    assert gen.output_key is None and gen.expires_at is not None and gen.status == "completed"

@@ -103,7 +103,7 @@ def image(upload: Upload, width: int, height: int, target: Target) -> str:
 def character_ids(values: list[str], target: Target) -> list[str]:
     if len(values) > 2:
         raise InvalidRequest(f"characters: at most 2 per video; got {len(values)}", param="characters")
-    if values and not getattr(target.caps, "cameos", False):
+    if values and not target.caps.cameos:
         raise InvalidRequest(f"characters: model {target.model!r} (engine {target.engine!r}) cannot put characters "
                              "in a video yet", param="characters", code="unsupported_parameter")
     return values

@@ -50,19 +50,20 @@ async def create(session: AsyncSession, *, settings: Settings, storage: LocalSto
 
 
 async def derive(session: AsyncSession, *, settings: Settings, owner: User, kind: Literal["remix", "edit", "extend"],
-                 prompt: object, video: VideoRef, seconds: object = None) -> Generation:
+                 prompt: object, video: VideoRef, seconds: object = None, model: object = None) -> Generation:
     """A new generation made from a completed video of the owner's: remix and edit remake it, extend continues it."""
     text = checks.prompt(prompt)
     if video.id is None:
-        raise InvalidRequest("video: uploaded videos cannot be edited or extended by this server's engines; "
-                             "give the id of a completed video instead ({\"video\": {\"id\": \"video_...\"}})",
+        target = checks.model(settings, model)
+        raise InvalidRequest(f"video: model {target.model!r} (engine {target.engine!r}) cannot {kind} uploaded "
+                             "videos; give the id of a completed video instead ({\"video\": {\"id\": \"video_...\"}})",
                              param="video", code="unsupported_parameter")
     source = await get(session, owner=owner, video_id=video.id)
     if source.status != COMPLETED:
         raise InvalidState(f"video {source.id} is {source.status}; only completed videos can be used for a {kind}",
                            param="video_id")
     target = checks.model(settings, source.model)
-    if not getattr(target.caps, "extend" if kind == "extend" else "remix", False):
+    if not (target.caps.extend if kind == "extend" else target.caps.remix):
         raise InvalidRequest(f"model {source.model!r} (engine {target.engine!r}) cannot {kind} videos",
                              param="video", code="unsupported_parameter")
     new_seconds, total, depth = source.seconds, source.total_seconds, 0

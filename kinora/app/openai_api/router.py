@@ -102,11 +102,11 @@ async def download_content(request: Request, video_id: str, user: CurrentUser, d
     """The MP4, thumbnail (WebP) or spritesheet (JPEG); Range, ETag and If-None-Match are honoured."""
     async with db.read() as session:
         gen = await generations.get(session, owner=user, video_id=video_id)
+    if gen.expires_at is not None and gen.expires_at < time.time():
+        raise NotFound(f"the content of video {video_id} expired", param="video_id", code="expired")
     if gen.status != COMPLETED or gen.output_key is None:
         raise InvalidState(f"video {video_id} is {gen.status}; content is available once it is completed",
                            param="video_id", code="video_not_ready")
-    if gen.expires_at is not None and gen.expires_at < time.time():
-        raise NotFound(f"the content of video {video_id} expired", param="video_id", code="expired")
     name, media_type, ext = VARIANTS[variant]
     path = storage.path(f"{gen.output_key}/{gen.output['files'][name] if gen.output else name}")
     try:
@@ -145,7 +145,7 @@ async def _derive_from(body: dict[str, Any], user: CurrentUser, db: DbDep, setti
     video = forms.video_ref(body)
     async with db.write() as session:
         gen = await generations.derive(session, settings=settings, owner=user, kind=kind, prompt=body.get("prompt"),
-                                       video=video, seconds=body.get("seconds"))
+                                       video=video, seconds=body.get("seconds"), model=body.get("model"))
     if runner is not None:
         runner.nudge()
     return Json(video_dict(gen))

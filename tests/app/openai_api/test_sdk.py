@@ -77,7 +77,7 @@ def test_edit_of_an_uploaded_video_names_the_engine(client: openai.OpenAI, finis
     data = client.videos.download_content(finished.id).content
     with pytest.raises(openai.BadRequestError) as e:
         client.videos.edit(prompt="make it night", video=("clip.mp4", data, "video/mp4"))
-    assert e.value.param == "video" and "uploaded videos" in e.value.message
+    assert e.value.param == "video" and "(engine 'world') cannot edit uploaded videos" in e.value.message
 
 
 def test_delete_removes_the_video(client: openai.OpenAI) -> None:
