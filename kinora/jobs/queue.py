@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -109,6 +110,19 @@ async def expired(db: Database, now: float) -> list[tuple[str, int]]:
         rows = await session.execute(select(Generation.id, Generation.attempt)
                                      .where(Generation.status == IN_PROGRESS, Generation.lease_until < now))
         return [(row.id, row.attempt) for row in rows]
+
+
+async def orphaned(db: Database, host: str, alive: Callable[[int], bool]) -> list[tuple[str, int]]:
+    """Running jobs leased by a runner process on `host` that no longer exists."""
+    async with db.read() as session:
+        rows = await session.execute(select(Generation.id, Generation.attempt, Generation.worker)
+                                     .where(Generation.status == IN_PROGRESS, Generation.worker.like(f"{host}:%")))
+        found = []
+        for row in rows:
+            pid = row.worker.split(":", 1)[1].split("/", 1)[0]
+            if pid.isdigit() and not alive(int(pid)):
+                found.append((row.id, row.attempt))
+        return found
 
 
 async def expire_media(db: Database, now: float) -> list[str]:

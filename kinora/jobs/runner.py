@@ -7,6 +7,8 @@ import asyncio
 import contextlib
 import logging
 import multiprocessing
+import os
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +26,8 @@ from kinora.jobs.spec import JobSpec
 from kinora.jobs.worker import worker_main
 
 log = logging.getLogger("kinora.runner")
+HOST = socket.gethostname()
+RUNNER_ID = f"{HOST}:{os.getpid()}"  # stored in generations.worker, so a restart can tell its orphans
 PROGRESS_WRITE_EVERY = 1.0  # seconds: progress reaches the database at most this often
 MAX_RESPAWN_DELAY = 30.0
 
@@ -54,6 +58,10 @@ class EmbeddedRunner:
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
+        for video_id, attempt in await queue.orphaned(self.db, HOST, _pid_alive):
+            # Held by a runner on this machine that is gone: no need to wait for the lease to run out.
+            if await queue.release(self.db, self.settings, video_id, attempt, "server restarted") is not None:
+                self.storage.delete(f"videos/{video_id}/{attempt}")
         for i, device in enumerate(self.settings.devices):
             self._spawn(f"worker-{i}", device)
         self._tasks = [asyncio.create_task(self._schedule()), asyncio.create_task(self._consume())]
@@ -146,7 +154,7 @@ class EmbeddedRunner:
         for handle in list(self.workers.values()):
             if not handle.ready or handle.job is not None or handle.conn.closed:
                 continue
-            gen = await queue.claim(self.db, self.settings, handle.name)
+            gen = await queue.claim(self.db, self.settings, f"{RUNNER_ID}/{handle.name}")
             if gen is None:
                 return
             job = self._job_spec(gen)
@@ -237,3 +245,12 @@ class EmbeddedRunner:
         if self.on_finished is not None:
             self.on_finished()
 
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

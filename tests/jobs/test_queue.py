@@ -153,3 +153,16 @@ def test_media_past_its_expiry_is_forgotten(settings: Settings) -> None:
     early, late, gen = run(settings, body)
     assert early == [] and late == [f"videos/{gen.id}"]
     assert gen.output_key is None and gen.expires_at is not None and gen.status == "completed"
+
+
+def test_jobs_of_a_dead_runner_on_this_host_are_found(settings: Settings) -> None:
+    async def body(s: Services) -> tuple[list[tuple[str, int]], list[tuple[str, int]], str]:
+        owner = await _user(s, "orphan")
+        (video_id,) = await _queue(s, owner)
+        await queue.claim(s.db, s.settings, "box:4242/worker-0")
+        dead = await queue.orphaned(s.db, "box", lambda pid: pid != 4242)
+        alive = await queue.orphaned(s.db, "box", lambda pid: True)
+        return dead, alive, video_id
+
+    dead, alive, video_id = run(settings, body)
+    assert dead == [(video_id, 1)] and alive == []
