@@ -19,24 +19,28 @@ from kinora.jobs.runner import EmbeddedRunner
 KEY_CACHE_SECONDS = 30.0  # a revoked key keeps working this long at most
 
 
-def services(request: Request) -> Services:
+# Dependencies are `async def` on purpose: FastAPI runs plain `def` dependencies in a thread pool, and that
+# hop costs more than everything else a poll does.
+
+
+def _services(request: Request) -> Services:
     found: Services = request.app.state.services
     return found
 
 
-def settings(request: Request) -> Settings:
-    return services(request).settings
+async def settings(request: Request) -> Settings:
+    return _services(request).settings
 
 
-def database(request: Request) -> Database:
-    return services(request).db
+async def database(request: Request) -> Database:
+    return _services(request).db
 
 
-def storage(request: Request) -> LocalStorage:
-    return services(request).storage
+async def storage(request: Request) -> LocalStorage:
+    return _services(request).storage
 
 
-def runner(request: Request) -> EmbeddedRunner | None:
+async def runner(request: Request) -> EmbeddedRunner | None:
     found: EmbeddedRunner | None = request.app.state.runner
     return found
 
@@ -52,7 +56,7 @@ async def current_user(request: Request) -> User:
     hit = cache.get(key)
     if hit is not None and hit[1] > time.monotonic():
         return hit[0]
-    async with database(request).read() as session:
+    async with _services(request).db.read() as session:
         user = await users.user_for_key(session, key.strip())
     if user is None:
         raise Unauthorized(f"Incorrect API key provided: {key[:8]}...; it is unknown or revoked")
