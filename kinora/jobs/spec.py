@@ -10,6 +10,7 @@ READY, PROGRESS, BEAT, DONE, FAILED, CANCELLED = "ready", "progress", "beat", "d
 # Runner -> worker.
 JOB, CANCEL, STOP = "job", "cancel", "stop"
 
+OUTPUT_FILES = {"video": "video.mp4", "thumbnail": "thumbnail.webp", "spritesheet": "spritesheet.jpg"}
 ENGINE_SHARE = 0.9  # of the progress bar; encoding, thumbnail and spritesheet take the rest
 
 

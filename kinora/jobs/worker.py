@@ -16,7 +16,7 @@ import numpy as np
 
 from kinora.engines.base import Clip, Engine, GenerationCancelled, GenerationRequest
 from kinora.jobs import spec as msg
-from kinora.jobs.spec import ENGINE_SHARE, JobSpec
+from kinora.jobs.spec import ENGINE_SHARE, OUTPUT_FILES, JobSpec
 
 CONTEXT_SECONDS = 2.0  # of the source's frames handed to engines as `remix_of` context
 PROGRESS_EVERY = 0.2  # seconds between progress messages
@@ -128,13 +128,13 @@ def run_job(job: JobSpec, engine: Engine, progress: Callable[[float], None],
         clip = stitch(Path(job.source_dir) / "video.mp4", clip)
     out = Path(job.out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    video = write_mp4(clip, out / "video.mp4", progress=lambda f: progress(ENGINE_SHARE + 0.08 * f))
+    video = write_mp4(clip, out / OUTPUT_FILES["video"], progress=lambda f: progress(ENGINE_SHARE + 0.08 * f))
     if cancelled():
         raise GenerationCancelled
-    write_thumbnail(video, out / "thumbnail.webp")
-    sheet = write_spritesheet(video, out / "spritesheet.jpg")
+    write_thumbnail(video, out / OUTPUT_FILES["thumbnail"])
+    sheet = write_spritesheet(video, out / OUTPUT_FILES["spritesheet"])
     (out / "metadata.json").write_text(json.dumps(clip.metadata, default=_jsonable))
-    return {"files": {"video": "video.mp4", "thumbnail": "thumbnail.webp", "spritesheet": "spritesheet.jpg"},
+    return {"files": OUTPUT_FILES,
             "seconds": round(len(clip.frames) / clip.fps, 3), "has_audio": clip.audio is not None,
             "bytes": video.stat().st_size, "spritesheet": sheet.to_dict(), "seed": clip.metadata.get("seed")}
 

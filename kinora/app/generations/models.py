@@ -56,6 +56,15 @@ class Generation(Base):
     output: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
+# What the API shows of a generation: the hot read paths select only these.
+VIDEO_COLUMNS = (
+    Generation.id, Generation.model, Generation.status, Generation.progress, Generation.created_at,
+    Generation.completed_at, Generation.expires_at, Generation.prompt, Generation.width, Generation.height,
+    Generation.total_seconds, Generation.kind, Generation.source_id, Generation.error_code,
+    Generation.error_message, Generation.output_key,
+)
+
+
 class Character(Base):
     """A reusable subject from an uploaded clip (becomes a cameo once cameos exist)."""
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from kinora.app.generations.models import COMPLETED, FAILED, Generation
+from kinora.app.generations.models import COMPLETED, FAILED, VIDEO_COLUMNS, Generation
 
 
 @dataclass
@@ -84,14 +85,21 @@ def _int(value: float | None) -> int | None:
     return None if value is None else int(value)
 
 
-def video_dict(g: Generation) -> dict[str, Any]:
+def video_row(g: Generation) -> dict[str, Any]:
+    """The columns `video_dict` reads, from a loaded row."""
+    return {column.key: getattr(g, column.key) for column in VIDEO_COLUMNS}
+
+
+def video_dict(g: Mapping[str, Any]) -> dict[str, Any]:
     """The wire form of a generation; every key always present, as the SDK's poller relies on them."""
-    failed = g.status == FAILED
+    status = g["status"]
     return {
-        "id": g.id, "object": "video", "model": g.model, "status": g.status,
-        "progress": 100 if g.status == COMPLETED else g.progress,
-        "created_at": int(g.created_at), "completed_at": _int(g.completed_at), "expires_at": _int(g.expires_at),
-        "prompt": g.prompt, "size": f"{g.width}x{g.height}", "seconds": str(g.total_seconds),
-        "remixed_from_video_id": g.source_id if g.kind in ("remix", "edit") else None,
-        "error": {"code": g.error_code or "failed", "message": g.error_message or ""} if failed else None,
+        "id": g["id"], "object": "video", "model": g["model"], "status": status,
+        "progress": 100 if status == COMPLETED else g["progress"],
+        "created_at": int(g["created_at"]), "completed_at": _int(g["completed_at"]),
+        "expires_at": _int(g["expires_at"]), "prompt": g["prompt"], "size": f"{g['width']}x{g['height']}",
+        "seconds": str(g["total_seconds"]),
+        "remixed_from_video_id": g["source_id"] if g["kind"] in ("remix", "edit") else None,
+        "error": {"code": g["error_code"] or "failed", "message": g["error_message"] or ""}
+        if status == FAILED else None,
     }

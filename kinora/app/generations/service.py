@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import secrets
 import time
-from typing import Literal
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kinora.app.db import Database
 from kinora.app.errors import InvalidRequest, InvalidState, NotFound, RateLimited
 from kinora.app.generations import checks
-from kinora.app.generations.models import ACTIVE, COMPLETED, FAILED, IN_PROGRESS, QUEUED, Generation
+from kinora.app.generations.models import ACTIVE, COMPLETED, FAILED, IN_PROGRESS, QUEUED, VIDEO_COLUMNS, Generation
 from kinora.app.generations.schemas import CreateParams, VideoRef
 from kinora.app.storage import LocalStorage
 from kinora.app.users.models import User
@@ -109,6 +111,10 @@ async def typical_run_seconds(session: AsyncSession) -> float:
     return float(mean) if mean else DEFAULT_RUN_SECONDS
 
 
+def _seq_after(order: str) -> Any:
+    return Generation.seq > bindparam("cursor") if order == "asc" else Generation.seq < bindparam("cursor")
+
+
 async def get(session: AsyncSession, *, owner: User, video_id: str) -> Generation:
     gen: Generation | None = await session.scalar(
         select(Generation).where(Generation.id == video_id, Generation.owner_id == owner.id))
@@ -117,18 +123,34 @@ async def get(session: AsyncSession, *, owner: User, video_id: str) -> Generatio
     return gen
 
 
-async def list_page(session: AsyncSession, *, owner: User, after: str | None, limit: int,
-                    order: Literal["asc", "desc"]) -> tuple[list[Generation], bool]:
+_ONE = select(*VIDEO_COLUMNS).where(Generation.id == bindparam("video_id"), Generation.owner_id == bindparam("owner"))
+_CURSOR = select(Generation.seq).where(Generation.id == bindparam("after"), Generation.owner_id == bindparam("owner"))
+_PAGES = {
+    (order, after): select(*VIDEO_COLUMNS).where(Generation.owner_id == bindparam("owner"),
+                                                 *([_seq_after(order)] if after else []))
+    .order_by(Generation.seq.asc() if order == "asc" else Generation.seq.desc()).limit(bindparam("limit"))
+    for order in ("asc", "desc") for after in (False, True)
+}
+
+
+async def find(db: Database, *, owner: User, video_id: str) -> Mapping[str, Any]:
+    """The video's API columns (a fast read: this is what pollers hit)."""
+    rows = await db.rows(_ONE, {"video_id": video_id, "owner": owner.id})
+    if not rows:
+        raise NotFound(f"No video found with id {video_id!r}", param="video_id")
+    return rows[0]
+
+
+async def list_page(db: Database, *, owner: User, after: str | None, limit: int,
+                    order: Literal["asc", "desc"]) -> tuple[Sequence[Mapping[str, Any]], bool]:
     """One page of the owner's videos in creation order, and whether more follow."""
-    query = select(Generation).where(Generation.owner_id == owner.id)
+    params: dict[str, Any] = {"owner": owner.id, "limit": limit + 1}
     if after is not None:
-        cursor = await session.scalar(select(Generation.seq).where(Generation.id == after,
-                                                                   Generation.owner_id == owner.id))
-        if cursor is None:
+        cursor = await db.rows(_CURSOR, {"after": after, "owner": owner.id})
+        if not cursor:
             raise InvalidRequest(f"after must be the id of one of your videos; got {after!r}", param="after")
-        query = query.where(Generation.seq > cursor if order == "asc" else Generation.seq < cursor)
-    query = query.order_by(Generation.seq.asc() if order == "asc" else Generation.seq.desc()).limit(limit + 1)
-    rows = list(await session.scalars(query))
+        params["cursor"] = cursor[0]["seq"]
+    rows = await db.rows(_PAGES[order, after is not None], params)
     return rows[:limit], len(rows) > limit
 
 

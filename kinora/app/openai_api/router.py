@@ -14,13 +14,13 @@ from kinora.app.files import file_response
 from kinora.app.generations import characters
 from kinora.app.generations import service as generations
 from kinora.app.generations.models import ACTIVE, COMPLETED, Character
-from kinora.app.generations.schemas import CharacterOut, Video, VideoDeleted, VideoList, video_dict
+from kinora.app.generations.schemas import CharacterOut, Video, VideoDeleted, VideoList, video_dict, video_row
 from kinora.app.openai_api import forms
 from kinora.app.responses import Json
+from kinora.jobs.spec import OUTPUT_FILES
 
 router = APIRouter(prefix="/v1/videos", tags=["openai"])
-VARIANTS = {"video": ("video", "video/mp4", "mp4"), "thumbnail": ("thumbnail", "image/webp", "webp"),
-            "spritesheet": ("spritesheet", "image/jpeg", "jpg")}
+VARIANTS = {"video": ("video/mp4", "mp4"), "thumbnail": ("image/webp", "webp"), "spritesheet": ("image/jpeg", "jpg")}
 
 
 @router.post("", response_model=Video)
@@ -32,7 +32,7 @@ async def create_video(request: Request, user: CurrentUser, db: DbDep, settings:
         gen = await generations.create(session, settings=settings, storage=storage, owner=user, params=params)
     if runner is not None:
         runner.nudge()
-    return Json(video_dict(gen))
+    return Json(video_dict(video_row(gen)))
 
 
 @router.get("", response_model=VideoList)
@@ -40,8 +40,7 @@ async def list_videos(user: CurrentUser, db: DbDep, after: str | None = None,
                       limit: Annotated[int, Query(ge=0, le=100)] = 20,
                       order: Literal["asc", "desc"] = "desc") -> Response:
     """Your videos, newest first by default; page with `after` = the previous page's last_id."""
-    async with db.read() as session:
-        rows, has_more = await generations.list_page(session, owner=user, after=after, limit=limit, order=order)
+    rows, has_more = await generations.list_page(db, owner=user, after=after, limit=limit, order=order)
     data = [video_dict(g) for g in rows]
     return Json({"object": "list", "data": data, "first_id": data[0]["id"] if data else None,
                  "last_id": data[-1]["id"] if data else None, "has_more": has_more})
@@ -82,9 +81,8 @@ async def get_character(character_id: str, user: CurrentUser, db: DbDep) -> Resp
 @router.get("/{video_id}", response_model=Video)
 async def retrieve_video(video_id: str, user: CurrentUser, db: DbDep, settings: SettingsDep) -> Response:
     """The video job's current state; while it runs, `openai-poll-after-ms` says when to ask again."""
-    async with db.read() as session:
-        gen = await generations.get(session, owner=user, video_id=video_id)
-    headers = {"openai-poll-after-ms": str(settings.poll_after_ms)} if gen.status in ACTIVE else None
+    gen = await generations.find(db, owner=user, video_id=video_id)
+    headers = {"openai-poll-after-ms": str(settings.poll_after_ms)} if gen["status"] in ACTIVE else None
     return Json(video_dict(gen), headers=headers)
 
 
@@ -100,15 +98,14 @@ async def delete_video(video_id: str, user: CurrentUser, db: DbDep, storage: Sto
 async def download_content(request: Request, video_id: str, user: CurrentUser, db: DbDep, storage: StorageDep,
                            variant: Literal["video", "thumbnail", "spritesheet"] = "video") -> Response:
     """The MP4, thumbnail (WebP) or spritesheet (JPEG); Range, ETag and If-None-Match are honoured."""
-    async with db.read() as session:
-        gen = await generations.get(session, owner=user, video_id=video_id)
-    if gen.expires_at is not None and gen.expires_at < time.time():
+    gen = await generations.find(db, owner=user, video_id=video_id)
+    if gen["expires_at"] is not None and gen["expires_at"] < time.time():
         raise NotFound(f"the content of video {video_id} expired", param="video_id", code="expired")
-    if gen.status != COMPLETED or gen.output_key is None:
-        raise InvalidState(f"video {video_id} is {gen.status}; content is available once it is completed",
+    if gen["status"] != COMPLETED or gen["output_key"] is None:
+        raise InvalidState(f"video {video_id} is {gen['status']}; content is available once it is completed",
                            param="video_id", code="video_not_ready")
-    name, media_type, ext = VARIANTS[variant]
-    path = storage.path(f"{gen.output_key}/{gen.output['files'][name] if gen.output else name}")
+    media_type, ext = VARIANTS[variant]
+    path = storage.path(f"{gen['output_key']}/{OUTPUT_FILES[variant]}")
     try:
         return file_response(request, path, media_type=media_type, filename=f"{video_id}.{ext}")
     except FileNotFoundError as e:
@@ -132,7 +129,7 @@ async def cancel_video(video_id: str, user: CurrentUser, db: DbDep, settings: Se
         gen = await generations.cancel(session, settings=settings, owner=user, video_id=video_id)
     if runner is not None:
         runner.cancel(video_id)
-    return Json(video_dict(gen))
+    return Json(video_dict(video_row(gen)))
 
 
 async def _derive(request: Request, user: CurrentUser, db: DbDep, settings: SettingsDep, runner: RunnerDep,
@@ -148,7 +145,7 @@ async def _derive_from(body: dict[str, Any], user: CurrentUser, db: DbDep, setti
                                        video=video, seconds=body.get("seconds"), model=body.get("model"))
     if runner is not None:
         runner.nudge()
-    return Json(video_dict(gen))
+    return Json(video_dict(video_row(gen)))
 
 
 def _character(row: Character) -> dict[str, Any]:
