@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import sqlite3
 from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, cast
 
 from sqlalchemy import MetaData, event, make_url
 from sqlalchemy.dialects import sqlite
@@ -56,9 +56,11 @@ class Database:
         cached = self._compiled.get(id(statement))
         if cached is None or cached[0] is not statement:
             compiled = statement.compile(dialect=NAMED_SQLITE)
-            cached = self._compiled[id(statement)] = (statement, str(compiled), dict(compiled.params))
-        rows: list[dict[str, Any]] = reader.execute(cached[1], {**cached[2], **params}).fetchall()
-        return rows
+            fixed = {name: value for name, value in compiled.params.items() if value is not None}  # e.g. OFFSET 0
+            cached = self._compiled[id(statement)] = (statement, str(compiled), fixed)
+        # sqlite3.Row is read like a mapping (row["id"]) and built in C: far cheaper than a dict per row.
+        rows = reader.execute(cached[1], {**cached[2], **params} if cached[2] else params).fetchall()
+        return cast("list[Mapping[str, Any]]", rows)
 
     def _sqlite_reader(self) -> sqlite3.Connection | None:
         if self._reader is None and self.is_sqlite:
@@ -67,7 +69,7 @@ class Database:
                 return None
             self._reader = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False,
                                            isolation_level=None)
-            self._reader.row_factory = _dict_row
+            self._reader.row_factory = sqlite3.Row
         return self._reader
 
     @contextlib.asynccontextmanager
@@ -100,6 +102,3 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
 
-
-def _dict_row(cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> dict[str, Any]:
-    return {column[0]: value for column, value in zip(cursor.description, row, strict=True)}

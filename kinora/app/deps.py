@@ -23,21 +23,21 @@ KEY_CACHE_SECONDS = 30.0  # a revoked key keeps working this long at most
 # hop costs more than everything else a poll does.
 
 
-def _services(request: Request) -> Services:
+def services(request: Request) -> Services:
     found: Services = request.app.state.services
     return found
 
 
 async def settings(request: Request) -> Settings:
-    return _services(request).settings
+    return services(request).settings
 
 
 async def database(request: Request) -> Database:
-    return _services(request).db
+    return services(request).db
 
 
 async def storage(request: Request) -> LocalStorage:
-    return _services(request).storage
+    return services(request).storage
 
 
 async def runner(request: Request) -> EmbeddedRunner | None:
@@ -56,7 +56,7 @@ async def current_user(request: Request) -> User:
     hit = cache.get(key)
     if hit is not None and hit[1] > time.monotonic():
         return hit[0]
-    async with _services(request).db.read() as session:
+    async with services(request).db.read() as session:
         user = await users.user_for_key(session, key.strip())
     if user is None:
         raise Unauthorized(f"Incorrect API key provided: {key[:8]}...; it is unknown or revoked")

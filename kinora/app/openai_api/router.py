@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import time
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from kinora.app.deps import CurrentUser, DbDep, RunnerDep, SettingsDep, StorageDep
-from kinora.app.errors import InvalidState, NotFound
+from kinora.app import deps
+from kinora.app.deps import CurrentUser, DbDep, RunnerDep, SettingsDep, StorageDep, current_user
+from kinora.app.errors import InvalidRequest, InvalidState, NotFound
 from kinora.app.files import file_response
 from kinora.app.generations import characters
 from kinora.app.generations import service as generations
@@ -17,9 +18,11 @@ from kinora.app.generations.models import ACTIVE, COMPLETED, Character
 from kinora.app.generations.schemas import CharacterOut, Video, VideoDeleted, VideoList, video_dict, video_row
 from kinora.app.openai_api import forms
 from kinora.app.responses import Json
+from kinora.app.routing import PlainRoute
 from kinora.jobs.spec import OUTPUT_FILES
 
 router = APIRouter(prefix="/v1/videos", tags=["openai"])
+hot = APIRouter(prefix="/v1/videos", tags=["openai"], route_class=PlainRoute)  # polled: see PlainRoute
 VARIANTS = {"video": ("video/mp4", "mp4"), "thumbnail": ("image/webp", "webp"), "spritesheet": ("image/jpeg", "jpg")}
 
 
@@ -33,17 +36,6 @@ async def create_video(request: Request, user: CurrentUser, db: DbDep, settings:
     if runner is not None:
         runner.nudge()
     return Json(video_dict(video_row(gen)))
-
-
-@router.get("", response_model=VideoList)
-async def list_videos(user: CurrentUser, db: DbDep, after: str | None = None,
-                      limit: Annotated[int, Query(ge=0, le=100)] = 20,
-                      order: Literal["asc", "desc"] = "desc") -> Response:
-    """Your videos, newest first by default; page with `after` = the previous page's last_id."""
-    rows, has_more = await generations.list_page(db, owner=user, after=after, limit=limit, order=order)
-    data = [video_dict(g) for g in rows]
-    return Json({"object": "list", "data": data, "first_id": data[0]["id"] if data else None,
-                 "last_id": data[-1]["id"] if data else None, "has_more": has_more})
 
 
 @router.post("/edits", response_model=Video)
@@ -78,38 +70,12 @@ async def get_character(character_id: str, user: CurrentUser, db: DbDep) -> Resp
     return Json(_character(row))
 
 
-@router.get("/{video_id}", response_model=Video)
-async def retrieve_video(video_id: str, user: CurrentUser, db: DbDep, settings: SettingsDep) -> Response:
-    """The video job's current state; while it runs, `openai-poll-after-ms` says when to ask again."""
-    gen = await generations.find(db, owner=user, video_id=video_id)
-    headers = {"openai-poll-after-ms": str(settings.poll_after_ms)} if gen["status"] in ACTIVE else None
-    return Json(video_dict(gen), headers=headers)
-
-
 @router.delete("/{video_id}", response_model=VideoDeleted)
 async def delete_video(video_id: str, user: CurrentUser, db: DbDep, storage: StorageDep) -> Response:
     """Delete a completed or failed video and everything stored for it."""
     async with db.write() as session:
         await generations.delete(session, owner=user, storage=storage, video_id=video_id)
     return Json({"id": video_id, "object": "video.deleted", "deleted": True})
-
-
-@router.get("/{video_id}/content")
-async def download_content(request: Request, video_id: str, user: CurrentUser, db: DbDep, storage: StorageDep,
-                           variant: Literal["video", "thumbnail", "spritesheet"] = "video") -> Response:
-    """The MP4, thumbnail (WebP) or spritesheet (JPEG); Range, ETag and If-None-Match are honoured."""
-    gen = await generations.find(db, owner=user, video_id=video_id)
-    if gen["expires_at"] is not None and gen["expires_at"] < time.time():
-        raise NotFound(f"the content of video {video_id} expired", param="video_id", code="expired")
-    if gen["status"] != COMPLETED or gen["output_key"] is None:
-        raise InvalidState(f"video {video_id} is {gen['status']}; content is available once it is completed",
-                           param="video_id", code="video_not_ready")
-    media_type, ext = VARIANTS[variant]
-    path = storage.path(f"{gen['output_key']}/{OUTPUT_FILES[variant]}")
-    try:
-        return file_response(request, path, media_type=media_type, filename=f"{video_id}.{ext}")
-    except FileNotFoundError as e:
-        raise NotFound(f"the {variant} of video {video_id} is missing from storage", param="variant") from e
 
 
 @router.post("/{video_id}/remix", response_model=Video)
@@ -151,3 +117,58 @@ async def _derive_from(body: dict[str, Any], user: CurrentUser, db: DbDep, setti
 def _character(row: Character) -> dict[str, Any]:
     return {"id": row.id, "name": row.name, "created_at": int(row.created_at)}
 
+
+@hot.get("/{video_id}", response_model=Video)
+async def retrieve_video(request: Request, video_id: str) -> Response:
+    """The video job's current state; while it runs, `openai-poll-after-ms` says when to ask again."""
+    user, services = await current_user(request), deps.services(request)
+    gen = await generations.find(services.db, owner=user, video_id=video_id)
+    active = gen["status"] in ACTIVE
+    headers = {"openai-poll-after-ms": str(services.settings.poll_after_ms)} if active else None
+    return Json(video_dict(gen), headers=headers)
+
+
+@hot.get("/{video_id}/content", openapi_extra={"parameters": [
+    {"name": "variant", "in": "query", "schema": {"enum": list(VARIANTS), "default": "video"}}]})
+async def download_content(request: Request, video_id: str) -> Response:
+    """The MP4, thumbnail (WebP) or spritesheet (JPEG); Range, ETag and If-None-Match are honoured."""
+    user, services = await current_user(request), deps.services(request)
+    variant = request.query_params.get("variant", "video")
+    if variant not in VARIANTS:
+        raise InvalidRequest(f"variant must be one of {', '.join(VARIANTS)}; got {variant!r}", param="variant")
+    gen = await generations.find(services.db, owner=user, video_id=video_id)
+    if gen["expires_at"] is not None and gen["expires_at"] < time.time():
+        raise NotFound(f"the content of video {video_id} expired", param="video_id", code="expired")
+    if gen["status"] != COMPLETED or gen["output_key"] is None:
+        raise InvalidState(f"video {video_id} is {gen['status']}; content is available once it is completed",
+                           param="video_id", code="video_not_ready")
+    media_type, ext = VARIANTS[variant]
+    path = services.storage.path(f"{gen['output_key']}/{OUTPUT_FILES[variant]}")
+    try:
+        return file_response(request, path, media_type=media_type, filename=f"{video_id}.{ext}")
+    except FileNotFoundError as e:
+        raise NotFound(f"the {variant} of video {video_id} is missing from storage", param="variant") from e
+
+
+@hot.get("", response_model=VideoList, openapi_extra={"parameters": [
+    {"name": "after", "in": "query", "schema": {"type": "string"}},
+    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 100, "default": 20}},
+    {"name": "order", "in": "query", "schema": {"enum": ["asc", "desc"], "default": "desc"}}]})
+async def list_videos(request: Request) -> Response:
+    """Your videos, newest first by default; page with `after` = the previous page's last_id."""
+    user, services = await current_user(request), deps.services(request)
+    query = request.query_params
+    limit, order = _limit(query.get("limit", "20")), query.get("order", "desc")
+    if order not in ("asc", "desc"):
+        raise InvalidRequest(f"order must be 'asc' or 'desc'; got {order!r}", param="order")
+    rows, has_more = await generations.list_page(services.db, owner=user, after=query.get("after"), limit=limit,
+                                                 order="asc" if order == "asc" else "desc")
+    data = [video_dict(g) for g in rows]
+    return Json({"object": "list", "data": data, "first_id": data[0]["id"] if data else None,
+                 "last_id": data[-1]["id"] if data else None, "has_more": has_more})
+
+
+def _limit(value: str) -> int:
+    if not value.isdigit() or int(value) > 100:
+        raise InvalidRequest(f"limit must be an integer from 0 to 100; got {value!r}", param="limit")
+    return int(value)

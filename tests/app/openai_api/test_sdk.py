@@ -150,3 +150,14 @@ def test_characters_store_a_clip(client: openai.OpenAI, finished: Any) -> None:
     with pytest.raises(openai.BadRequestError) as e:
         client.videos.create(prompt="Bouncy jumps", size=SIZE, extra_body={"characters": [{"id": made.id}]})
     assert e.value.param == "characters" and "'world'" in e.value.message
+
+
+@pytest.mark.parametrize(("kwargs", "param", "needle"), [
+    ({"limit": 101}, "limit", "from 0 to 100; got '101'"),
+    ({"order": "sideways"}, "order", "got 'sideways'"),
+    ({"after": "video_unknown"}, "after", "got 'video_unknown'"),
+])
+def test_bad_list_parameters(client: openai.OpenAI, kwargs: dict[str, Any], param: str, needle: str) -> None:
+    with pytest.raises(openai.BadRequestError) as e:
+        client.videos.list(**kwargs)
+    assert e.value.param == param and needle in e.value.message
