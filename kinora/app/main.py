@@ -53,7 +53,9 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
             await asyncio.gather(*tasks, return_exceptions=True)
             await services.db.dispose()
 
-    app = FastAPI(title="Kinora", version="0.1.0", lifespan=lifespan)
+    enabled = settings.telemetry
+    app = FastAPI(title="Kinora", version="0.1.0", lifespan=lifespan,
+                  telemetry={"tracing": enabled, "metrics": enabled, "logs": enabled})
     app.include_router(openai_api.hot)  # first: the most requested routes match without trying the others
     app.include_router(openai_api.router)
     app.add_exception_handler(DomainError, _domain_error)  # type: ignore[arg-type]
