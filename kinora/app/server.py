@@ -22,4 +22,4 @@ def run_server(settings: Settings) -> None:
 
     from kinora.app.main import create_app
 
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info", access_log=False)
