@@ -8,7 +8,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +55,25 @@ def make_settings(data_dir: Path, backend: str, **overrides: Any) -> Settings:
 @pytest.fixture
 def settings(tmp_path: Path, backend: str) -> Settings:
     return make_settings(tmp_path / "data", backend)
+
+
+@pytest.fixture
+def with_services(settings: Settings) -> Callable[..., Any]:
+    """Run `body(services)` on a migrated database of the `settings` backend (settings changed by `overrides`);
+    returns what it returns."""
+    from kinora.app.bootstrap import bootstrap
+
+    def run(body: Callable[[Any], Awaitable[Any]], overrides: dict[str, Any] | None = None) -> Any:
+        async def main() -> Any:
+            services = await bootstrap(settings.model_copy(update=overrides or {}))
+            try:
+                return await body(services)
+            finally:
+                await services.db.dispose()
+
+        return asyncio.run(main())
+
+    return run
 
 
 def free_port() -> int:

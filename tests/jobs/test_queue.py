@@ -2,34 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from kinora.app.bootstrap import Services, bootstrap
+from kinora.app.bootstrap import Services
 from kinora.app.errors import RateLimited
 from kinora.app.generations import service as generations
 from kinora.app.generations.models import Generation
 from kinora.app.generations.schemas import CreateParams
 from kinora.app.users import service as users
 from kinora.app.users.models import User
-from kinora.config import Settings
 from kinora.jobs import queue
-
-
-def run(settings: Settings, body: Callable[[Services], Awaitable[Any]]) -> Any:
-    async def main() -> Any:
-        services = await bootstrap(settings)
-        try:
-            return await body(services)
-        finally:
-            await services.db.dispose()
-
-    return asyncio.run(main())
 
 
 async def _user(s: Services, handle: str) -> User:
@@ -54,7 +40,7 @@ async def _get(s: Services, video_id: str) -> Generation:
         return gen
 
 
-def test_the_user_with_fewest_running_jobs_goes_first(settings: Settings) -> None:
+def test_the_user_with_fewest_running_jobs_goes_first(with_services: Any) -> None:
     async def body(s: Services) -> list[str]:
         heavy, light = await _user(s, "heavy"), await _user(s, "light")
         heavy_ids = await _queue(s, heavy, 3)
@@ -62,36 +48,32 @@ def test_the_user_with_fewest_running_jobs_goes_first(settings: Settings) -> Non
         order = [(await queue.claim(s.db, s.settings, "w")) for _ in range(3)]
         return [g.id if g else "" for g in order] + [heavy_ids[0], light_ids[0], heavy_ids[1]]
 
-    got = run(settings, body)
+    got = with_services(body)
     assert got[:3] == got[3:]
 
 
-def test_running_cap_holds_back_a_users_further_jobs(settings: Settings) -> None:
-    capped = settings.model_copy(update={"max_running_per_user": 1})
-
+def test_running_cap_holds_back_a_users_further_jobs(with_services: Any) -> None:
     async def body(s: Services) -> tuple[Any, Any]:
         owner = await _user(s, "solo")
         await _queue(s, owner, 2)
         return await queue.claim(s.db, s.settings, "w"), await queue.claim(s.db, s.settings, "w")
 
-    first, second = run(capped, body)
+    first, second = with_services(body, {"max_running_per_user": 1})
     assert first is not None and second is None
 
 
-def test_queued_cap_is_a_429_with_retry_after(settings: Settings) -> None:
-    small = settings.model_copy(update={"max_queued_per_user": 2})
-
+def test_queued_cap_is_a_429_with_retry_after(with_services: Any) -> None:
     async def body(s: Services) -> None:
         owner = await _user(s, "eager")
         await _queue(s, owner, 2)
         await _queue(s, owner, 1)
 
     with pytest.raises(RateLimited) as e:
-        run(small, body)
+        with_services(body, {"max_queued_per_user": 2})
     assert "limit is 2" in e.value.message and int(e.value.headers["retry-after"]) >= 1
 
 
-def test_results_are_fenced_by_attempt(settings: Settings) -> None:
+def test_results_are_fenced_by_attempt(with_services: Any) -> None:
     async def body(s: Services) -> tuple[bool, bool, Generation]:
         owner = await _user(s, "fence")
         (video_id,) = await _queue(s, owner)
@@ -104,12 +86,12 @@ def test_results_are_fenced_by_attempt(settings: Settings) -> None:
         fresh = await queue.complete(s.db, s.settings, video_id, 2, {"files": {}, "seed": 5})
         return stale, fresh, await _get(s, video_id)
 
-    stale, fresh, gen = run(settings, body)
+    stale, fresh, gen = with_services(body)
     assert (stale, fresh) == (False, True)
     assert (gen.status, gen.output_key, gen.seed, gen.progress) == ("completed", f"videos/{gen.id}/2", 5, 100)
 
 
-def test_a_job_that_keeps_killing_workers_fails_after_max_attempts(settings: Settings) -> None:
+def test_a_job_that_keeps_killing_workers_fails_after_max_attempts(with_services: Any) -> None:
     async def body(s: Services) -> Generation:
         owner = await _user(s, "crashy")
         (video_id,) = await _queue(s, owner)
@@ -119,12 +101,12 @@ def test_a_job_that_keeps_killing_workers_fails_after_max_attempts(settings: Set
             await queue.release(s.db, s.settings, video_id, attempt, "exit code -9")
         return await _get(s, video_id)
 
-    gen = run(settings, body)
+    gen = with_services(body)
     assert (gen.status, gen.error_code) == ("failed", "worker_crashed")
     assert "3 times" in (gen.error_message or "")
 
 
-def test_expired_leases_are_found_and_heartbeats_renew_them(settings: Settings) -> None:
+def test_expired_leases_are_found_and_heartbeats_renew_them(with_services: Any) -> None:
     async def body(s: Services) -> tuple[Any, Any, Any]:
         owner = await _user(s, "lease")
         (video_id,) = await _queue(s, owner)
@@ -136,11 +118,11 @@ def test_expired_leases_are_found_and_heartbeats_renew_them(settings: Settings) 
         lost = await queue.beat(s.db, s.settings, video_id, 7, 40)
         return expired_before, cancel, lost
 
-    expired_before, cancel, lost = run(settings, body)
+    expired_before, cancel, lost = with_services(body)
     assert len(expired_before) == 1 and cancel is False and lost is None
 
 
-def test_media_past_its_expiry_is_forgotten(settings: Settings) -> None:
+def test_media_past_its_expiry_is_forgotten(with_services: Any) -> None:
     async def body(s: Services) -> tuple[list[str], list[str], Generation]:
         owner = await _user(s, "ttl")
         (video_id,) = await _queue(s, owner)
@@ -150,12 +132,12 @@ def test_media_past_its_expiry_is_forgotten(settings: Settings) -> None:
         late = await queue.expire_media(s.db, time.time() + 61)
         return early, late, await _get(s, video_id)
 
-    early, late, gen = run(settings, body)
+    early, late, gen = with_services(body)
     assert early == [] and late == [f"videos/{gen.id}"]
     assert gen.output_key is None and gen.expires_at is not None and gen.status == "completed"
 
 
-def test_jobs_of_a_dead_runner_on_this_host_are_found(settings: Settings) -> None:
+def test_jobs_of_a_dead_runner_on_this_host_are_found(with_services: Any) -> None:
     async def body(s: Services) -> tuple[list[tuple[str, int]], list[tuple[str, int]], str]:
         owner = await _user(s, "orphan")
         (video_id,) = await _queue(s, owner)
@@ -164,5 +146,5 @@ def test_jobs_of_a_dead_runner_on_this_host_are_found(settings: Settings) -> Non
         alive = await queue.orphaned(s.db, "box", lambda pid: True)
         return dead, alive, video_id
 
-    dead, alive, video_id = run(settings, body)
+    dead, alive, video_id = with_services(body)
     assert dead == [(video_id, 1)] and alive == []

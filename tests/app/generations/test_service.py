@@ -2,30 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 
-from kinora.app.bootstrap import Services, bootstrap
+from kinora.app.bootstrap import Services
 from kinora.app.errors import InvalidRequest, InvalidState, NotFound
 from kinora.app.generations import service as generations
 from kinora.app.generations.models import Generation
 from kinora.app.generations.schemas import CreateParams, VideoRef
 from kinora.app.users import service as users
-from kinora.config import Settings
-
-
-def run(settings: Settings, body: Callable[[Services], Awaitable[Any]]) -> Any:
-    async def main() -> Any:
-        services = await bootstrap(settings)
-        try:
-            return await body(services)
-        finally:
-            await services.db.dispose()
-
-    return asyncio.run(main())
 
 
 async def _completed(s: Services, handle: str, seconds: int = 4, *, extensions: int = 0,
@@ -46,17 +32,17 @@ async def _derive(s: Services, owner: Any, kind: Any, video_id: str, seconds: An
                                         video=VideoRef(id=video_id), seconds=seconds)
 
 
-def test_remix_inherits_the_source(settings: Settings) -> None:
+def test_remix_inherits_the_source(with_services: Any) -> None:
     async def body(s: Services) -> tuple[Generation, Generation]:
         owner, source = await _completed(s, "remixer", seconds=8)
         return source, await _derive(s, owner, "remix", source.id)
 
-    source, remix = run(settings, body)
+    source, remix = with_services(body)
     assert (remix.kind, remix.source_id, remix.seed, remix.total_seconds) == ("remix", source.id, 9, 8)
     assert (remix.width, remix.height, remix.model) == (source.width, source.height, source.model)
 
 
-def test_extension_limits(settings: Settings) -> None:
+def test_extension_limits(with_services: Any) -> None:
     async def body(s: Services) -> tuple[Generation, list[str]]:
         owner, source = await _completed(s, "extender", seconds=4)
         ext = await _derive(s, owner, "extend", source.id, seconds="8")
@@ -68,13 +54,13 @@ def test_extension_limits(settings: Settings) -> None:
             errors.append(e.value.message)
         return ext, errors
 
-    ext, errors = run(settings, body)
+    ext, errors = with_services(body)
     assert (ext.kind, ext.seconds, ext.total_seconds, ext.options) == ("extend", 8, 12, {"extensions": 1})
     assert "at most 6 times" in errors[0]
     assert "at most 120 s; this extension would make it 122 s" in errors[1]
 
 
-def test_only_completed_videos_of_the_owner_can_be_derived(settings: Settings) -> None:
+def test_only_completed_videos_of_the_owner_can_be_derived(with_services: Any) -> None:
     async def body(s: Services) -> None:
         owner, source = await _completed(s, "owner")
         async with s.db.write() as session:
@@ -92,4 +78,4 @@ def test_only_completed_videos_of_the_owner_can_be_derived(settings: Settings) -
             async with s.db.write() as session:
                 await generations.cancel(session, settings=s.settings, owner=owner, video_id=source.id)
 
-    run(settings, body)
+    with_services(body)
