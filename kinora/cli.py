@@ -171,7 +171,9 @@ def serve(
 
     overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
     settings = _settings().model_copy(update=overrides)
-    console.print(f"Kinora on http://{settings.host}:{settings.port}  data in {settings.data_dir.resolve()}")
+    console.print(f"Kinora on http://{settings.host}:{settings.port}  data in {settings.data_dir.resolve()}\n"
+                  f"OpenAI SDK: base_url=http://{settings.host}:{settings.port}/v1, a key from "
+                  "`kinora admin api-key create --name NAME`")
     run_server(settings)
 
 
@@ -210,6 +212,40 @@ def create_api_key(
     for line in lines:
         console.print(line)
     typer.echo(key)
+
+
+@api_keys.command("list")
+def list_api_keys() -> None:
+    """List API keys (prefix, name, owner, when made, last used, revoked); never the keys themselves."""
+    import asyncio
+    import datetime
+
+    from rich.table import Table
+
+    from kinora.app.users.admin import list_keys
+
+    def when(value: object) -> str:
+        return "" if value is None else datetime.datetime.fromtimestamp(float(str(value))).strftime("%Y-%m-%d %H:%M")
+
+    table = Table("prefix", "name", "user", "created", "last used", "revoked")
+    for key in asyncio.run(list_keys(_settings())):
+        table.add_row(f"{key['prefix']}...", str(key["name"]), f"@{key['user']}", when(key["created_at"]),
+                      when(key["last_used_at"]), when(key["revoked_at"]))
+    console.print(table)
+
+
+@api_keys.command("revoke")
+def revoke_api_key(prefix: Annotated[str, typer.Argument(help="The key's prefix, as `list` shows it.")]) -> None:
+    """Revoke an API key."""
+    import asyncio
+
+    from kinora.app.errors import DomainError
+    from kinora.app.users.admin import revoke_key
+
+    try:
+        console.print(asyncio.run(revoke_key(_settings(), prefix.removesuffix("..."))))
+    except DomainError as e:
+        raise typer.BadParameter(str(e)) from e
 
 
 def _settings() -> Any:

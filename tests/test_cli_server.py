@@ -108,3 +108,22 @@ def test_serve_runs_the_whole_instance(tmp_path: Path, server: str) -> None:
         process.send_signal(signal.SIGINT)
         process.wait(60)
     assert process.returncode == 0
+
+
+def test_api_keys_are_listed_and_revoked(live: Any) -> None:
+    env = _env(live.settings)
+    made = runner.invoke(app, ["admin", "api-key", "create", "--name", "temp", "--user", "yann"], env=env)
+    key = made.output.strip().splitlines()[-1]
+    client = openai.OpenAI(base_url=f"{live.url}/v1", api_key=key, max_retries=0)
+    assert list(client.videos.list()) == []
+    listed = runner.invoke(app, ["admin", "api-key", "list"], env=env, terminal_width=200)
+    row = next(line for line in listed.output.splitlines() if key[:10] in line)
+    assert "@yann" in row and "temp" in row and row.count("-") >= 4  # created and last used are both shown
+    unused = runner.invoke(app, ["admin", "api-key", "create", "--name", "spare", "--user", "yann"], env=env)
+    spare = unused.output.strip().splitlines()[-1]
+    revoked = runner.invoke(app, ["admin", "api-key", "revoke", spare[:10] + "..."], env=env)
+    assert revoked.exit_code == 0 and "revoked API key 'spare'" in revoked.output
+    with pytest.raises(openai.AuthenticationError):
+        openai.OpenAI(base_url=f"{live.url}/v1", api_key=spare, max_retries=0).videos.list()
+    again = runner.invoke(app, ["admin", "api-key", "revoke", spare[:10]], env=env)
+    assert again.exit_code == 2 and "no active API key starts with" in again.output

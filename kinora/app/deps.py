@@ -56,10 +56,13 @@ async def current_user(request: Request) -> User:
     hit = cache.get(key)
     if hit is not None and hit[1] > time.monotonic():
         return hit[0]
-    async with services(request).db.read() as session:
+    db = services(request).db
+    async with db.read() as session:
         user = await users.user_for_key(session, key.strip())
     if user is None:
         raise Unauthorized(f"Incorrect API key provided: {key[:8]}...; it is unknown or revoked")
+    async with db.write() as session:
+        await users.touch_key(session, key.strip())
     cache[key] = (user, time.monotonic() + KEY_CACHE_SECONDS)
     return user
 

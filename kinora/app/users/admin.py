@@ -2,21 +2,53 @@
 
 from __future__ import annotations
 
-from kinora.app.bootstrap import bootstrap
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from kinora.app.bootstrap import Services, bootstrap
 from kinora.app.users import service as users
 from kinora.config import Settings
+
+T = TypeVar("T")
+
+
+async def _with_services(settings: Settings, body: Callable[[Services], Awaitable[T]]) -> T:
+    services = await bootstrap(settings)
+    try:
+        return await body(services)
+    finally:
+        await services.db.dispose()
 
 
 async def create_key(settings: Settings, *, name: str, handle: str | None) -> tuple[list[str], str]:
     """Create a key for `handle` (default: the admin account, made on first use). Returns what to tell the
     operator and the key itself."""
-    services = await bootstrap(settings)
-    try:
+
+    async def body(services: Services) -> tuple[list[str], str]:
         async with services.db.write() as session:
             user, created = await users.get_or_create(session, handle or settings.admin_handle, admin=handle is None)
             row, key = await users.create_api_key(session, user=user, name=name)
-    finally:
-        await services.db.dispose()
-    lines = [f"created user @{user.handle}"] if created else []
-    lines.append(f"API key {row.name!r} ({row.prefix}...) for @{user.handle}; it is shown once:")
-    return lines, key
+        lines = [f"created user @{user.handle}"] if created else []
+        lines.append(f"API key {row.name!r} ({row.prefix}...) for @{user.handle}; it is shown once:")
+        return lines, key
+
+    return await _with_services(settings, body)
+
+
+async def list_keys(settings: Settings) -> list[dict[str, object]]:
+    async def body(services: Services) -> list[dict[str, object]]:
+        async with services.db.read() as session:
+            return [{"prefix": key.prefix, "name": key.name, "user": handle, "created_at": key.created_at,
+                     "last_used_at": key.last_used_at, "revoked_at": key.revoked_at}
+                    for key, handle in await users.list_keys(session)]
+
+    return await _with_services(settings, body)
+
+
+async def revoke_key(settings: Settings, prefix: str) -> str:
+    async def body(services: Services) -> str:
+        async with services.db.write() as session:
+            key = await users.revoke_key(session, prefix)
+        return f"revoked API key {key.name!r} ({key.prefix}...); running servers stop accepting it within 30 s"
+
+    return await _with_services(settings, body)

@@ -7,10 +7,10 @@ import re
 import secrets
 import time
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kinora.app.errors import InvalidRequest
+from kinora.app.errors import InvalidRequest, NotFound
 from kinora.app.users.models import ApiKey, User
 
 KEY_PREFIX = "kin_"
@@ -61,3 +61,28 @@ async def user_for_key(session: AsyncSession, key: str) -> User | None:
              .where(ApiKey.key_hash == hash_key(key), ApiKey.revoked_at.is_(None)))
     result: User | None = await session.scalar(query)
     return result
+
+
+async def list_keys(session: AsyncSession) -> list[tuple[ApiKey, str]]:
+    """Every key with its owner's handle, oldest first."""
+    rows = await session.execute(select(ApiKey, User.handle).join(User, ApiKey.user_id == User.id)
+                                 .order_by(ApiKey.id))
+    return [(key, handle) for key, handle in rows]
+
+
+async def revoke_key(session: AsyncSession, prefix: str) -> ApiKey:
+    """Revoke the one unrevoked key whose shown prefix starts with `prefix`."""
+    found = list(await session.scalars(select(ApiKey).where(ApiKey.prefix.startswith(prefix, autoescape=True),
+                                                            ApiKey.revoked_at.is_(None))))
+    if not found:
+        raise NotFound(f"no active API key starts with {prefix!r}", param="prefix")
+    if len(found) > 1:
+        raise InvalidRequest(f"{len(found)} active keys start with {prefix!r}; give more of the prefix",
+                             param="prefix")
+    found[0].revoked_at = time.time()
+    return found[0]
+
+
+async def touch_key(session: AsyncSession, key: str) -> None:
+    """Record that `key` was used (callers do it once per auth-cache period, not per request)."""
+    await session.execute(update(ApiKey).where(ApiKey.key_hash == hash_key(key)).values(last_used_at=time.time()))
