@@ -117,25 +117,29 @@ def _error_code(error: Exception) -> str:
 def run_job(job: JobSpec, engine: Engine, progress: Callable[[float], None],
             cancelled: Callable[[], bool]) -> dict[str, Any]:
     """Generate, then write video.mp4, thumbnail.webp, spritesheet.jpg and metadata.json into job.out_dir."""
-    from kinora.media.derive import stitch, write_spritesheet, write_thumbnail
+    from kinora.media.derive import write_extension, write_spritesheet, write_thumbnail
     from kinora.media.encode import write_mp4
 
     req = GenerationRequest(prompt=job.prompt, seconds=float(job.seconds), width=job.width, height=job.height,
                             fps=job.fps, seed=job.seed, image=_load_image(job.image_path),
                             remix_of=_load_source(job.source_dir), options=_options(job))
     clip = engine.generate(req, lambda f: progress(ENGINE_SHARE * f), cancelled)
-    if job.kind == "extend" and job.source_dir is not None:
-        clip = stitch(Path(job.source_dir) / "video.mp4", clip)
     out = Path(job.out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    video = write_mp4(clip, out / OUTPUT_FILES["video"], progress=lambda f: progress(ENGINE_SHARE + 0.08 * f))
+    video, encoding = out / OUTPUT_FILES["video"], (lambda f: progress(ENGINE_SHARE + 0.08 * f))
+    seconds = len(clip.frames) / clip.fps
+    if job.kind == "extend" and job.source_dir is not None:
+        seam = write_extension(Path(job.source_dir) / OUTPUT_FILES["video"], clip, video, progress=encoding)
+        clip.metadata["stitched_from_seconds"], seconds = seam, seam + seconds
+    else:
+        write_mp4(clip, video, progress=encoding)
     if cancelled():
         raise GenerationCancelled
     write_thumbnail(video, out / OUTPUT_FILES["thumbnail"])
     sheet = write_spritesheet(video, out / OUTPUT_FILES["spritesheet"])
     (out / "metadata.json").write_text(json.dumps(clip.metadata, default=_jsonable))
     return {"files": OUTPUT_FILES,
-            "seconds": round(len(clip.frames) / clip.fps, 3), "has_audio": clip.audio is not None,
+            "seconds": round(seconds, 3), "has_audio": clip.audio is not None,
             "bytes": video.stat().st_size, "spritesheet": sheet.to_dict(), "seed": clip.metadata.get("seed")}
 
 

@@ -1,5 +1,5 @@
 """Images derived from a finished MP4 (a poster thumbnail, a hover spritesheet) and the clip a video extension
-produces (`stitch`). Decoding is PyAV and drawing is Pillow, so no ffmpeg binary is needed."""
+produces (`write_extension`). Decoding is PyAV and drawing is Pillow, so no ffmpeg binary is needed."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ import numpy.typing as npt
 from PIL import Image
 
 from kinora.engines.base import Clip
-from kinora.media.probe import read_video
+from kinora.media.encode import write_frames
+from kinora.media.probe import probe, read_audio
 
 POSTER_SECONDS = 1.0  # the first second often still fades in, so the poster comes from just after it
 WEBP_QUALITY = 80
@@ -103,37 +104,59 @@ def write_spritesheet(
     return SpriteSheet(columns, rows, tile_width, tile_height, interval, drawn)
 
 
-def stitch(source: Path, continuation: Clip) -> Clip:
-    """The clip of a video extension: every frame and sample of the MP4 at `source`, then `continuation`.
-    Sizes, frame rates and sample rates must match (ValueError names both sides). The source's sound is cut
-    or padded to its pictures' length, so the continuation's sound starts exactly at the seam."""
-    decoded = read_video(source)
+def write_extension(source: Path, continuation: Clip, out: Path, *,
+                    progress: Callable[[float], None] | None = None) -> float:
+    """Write the MP4 of a video extension to `out`: every frame and sample of the MP4 at `source`, then
+    `continuation`. The source is decoded one frame at a time straight into the encoder, so a two-minute
+    chain never sits in memory. Sizes, frame rates and sample rates must match (ValueError names both
+    sides). The source's sound is cut or padded to its pictures' length, so the continuation's sound starts
+    exactly at the seam. Returns the seam's time in seconds."""
+    info = probe(source)
     frames = continuation.frames
     if frames.ndim != 4 or frames.shape[3] != 3:
         raise ValueError(f"continuation.frames must be (T, H, W, 3); got shape {frames.shape}")
-    if (decoded.width, decoded.height) != (frames.shape[2], frames.shape[1]):
-        raise ValueError(
-            f"continuation size must match the source; source is {decoded.width}x{decoded.height}, "
-            f"continuation is {frames.shape[2]}x{frames.shape[1]}"
-        )
-    if not math.isclose(decoded.fps, continuation.fps, rel_tol=1e-3):
-        raise ValueError(
-            f"continuation fps must match the source; source is {decoded.fps:g}, continuation is {continuation.fps:g}"
-        )
-    source_seconds = len(decoded.frames) / continuation.fps
-    audio, sample_rate = _stitch_audio(
-        _align_audio(decoded.audio, decoded.audio_start - float(decoded.frame_times[0]), decoded.sample_rate),
-        decoded.sample_rate,
-        source_seconds,
-        continuation,
-    )
-    return Clip(
-        frames=np.concatenate([decoded.frames, frames.astype(np.uint8, copy=False)]),
-        fps=continuation.fps,
-        audio=audio,
-        sample_rate=sample_rate,
-        metadata={**continuation.metadata, "stitched_from_seconds": source_seconds},
-    )
+    if (info.width, info.height) != (frames.shape[2], frames.shape[1]):
+        raise ValueError(f"continuation size must match the source; source is {info.width}x{info.height}, "
+                         f"continuation is {frames.shape[2]}x{frames.shape[1]}")
+    if not math.isclose(info.fps, continuation.fps, rel_tol=1e-3):
+        raise ValueError(f"continuation fps must match the source; source is {info.fps:g}, "
+                         f"continuation is {continuation.fps:g}")
+    seam = info.frames / continuation.fps
+    audio, audio_start, rate = read_audio(source)
+    aligned = _align_audio(audio, audio_start - _first_frame_time(source), rate)
+    sound, sample_rate = _stitch_audio(aligned, rate, seam, continuation)
+
+    def all_frames() -> Iterator[npt.NDArray[np.uint8]]:
+        yield from _decoded(source, info.frames)
+        yield from frames
+
+    write_frames(all_frames(), info.frames + len(frames), (info.width, info.height), continuation.fps, sound,
+                 sample_rate, out, progress=progress)
+    return seam
+
+
+def _decoded(path: Path, count: int) -> Iterator[npt.NDArray[np.uint8]]:
+    """Exactly `count` RGB frames of the video at `path` (the last one repeated if the stream runs short)."""
+    produced, last = 0, None
+    with _open_video(path) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        for frame in container.decode(stream):
+            if produced == count:
+                return
+            last, produced = frame.to_ndarray(format="rgb24"), produced + 1
+            yield last
+    if last is None:
+        raise ValueError(f"video: {path} holds no decodable frames")
+    for _ in range(count - produced):
+        yield last
+
+
+def _first_frame_time(path: Path) -> float:
+    with _open_video(path) as container:
+        for frame in container.decode(container.streams.video[0]):
+            return float(frame.time or 0.0)
+    return 0.0
 
 
 def _check_sheet_args(tile_width: int, columns: int, interval: float, max_tiles: int) -> None:

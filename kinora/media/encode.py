@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from fractions import Fraction
 from pathlib import Path
 
@@ -26,10 +26,35 @@ def write_mp4(
 ) -> Path:
     """Write `clip` to `path` and return the path. The file is written next to the target and renamed
     into place, so a failure never leaves a half-written MP4 behind."""
+    frames = clip.frames
+    if len(frames) == 0:
+        raise ValueError("frames: a clip needs at least one frame")
+    first = frames[0]
+    if first.ndim != 3 or first.shape[2] != 3 or first.dtype != np.uint8:
+        raise ValueError(f"frames must be (T, H, W, 3) uint8; got frames of shape {first.shape} {first.dtype}")
+    return write_frames(frames, len(frames), (first.shape[1], first.shape[0]), clip.fps, clip.audio, clip.sample_rate,
+                        path, crf=crf, preset=preset, progress=progress)
+
+
+def write_frames(
+    frames: Iterable[npt.NDArray[np.uint8]],
+    count: int,
+    size: tuple[int, int],
+    fps: float,
+    audio: npt.NDArray[np.float32] | None,
+    sample_rate: int,
+    path: str | Path,
+    *,
+    crf: int = 20,
+    preset: str = "veryfast",
+    progress: Callable[[float], None] | None = None,
+) -> Path:
+    """`write_mp4` for `count` frames of `size` (width, height) that arrive one at a time, so a long video
+    (an extension chain decoded from disk) never has to sit in memory whole."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.part")
     try:
-        _encode(clip.frames, clip.fps, clip.audio, clip.sample_rate, tmp, crf, preset, progress)
+        _encode(frames, count, size, fps, audio, sample_rate, tmp, crf, preset, progress)
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)
@@ -37,7 +62,9 @@ def write_mp4(
 
 
 def _encode(
-    frames: npt.NDArray[np.uint8],
+    frames: Iterable[npt.NDArray[np.uint8]],
+    total: int,
+    size: tuple[int, int],
     fps: float,
     audio: npt.NDArray[np.float32] | None,
     sample_rate: int,
@@ -46,13 +73,7 @@ def _encode(
     preset: str,
     progress: Callable[[float], None] | None,
 ) -> None:
-    total = len(frames)
-    if total == 0:
-        raise ValueError("frames: a clip needs at least one frame")
-    first = frames[0]
-    if first.ndim != 3 or first.shape[2] != 3 or first.dtype != np.uint8:
-        raise ValueError(f"frames must be (T, H, W, 3) uint8; got frames of shape {first.shape} {first.dtype}")
-    height, width = first.shape[:2]
+    width, height = size
     if width % 2 or height % 2:
         raise ValueError(f"frames must have even width and height for yuv420p; got {width}x{height}")
     rate = Fraction(fps).limit_denominator(1001)

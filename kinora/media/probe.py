@@ -112,7 +112,7 @@ def read_video(path: str | Path, *, max_side: int | None = None) -> DecodedMedia
             times.append(float(frame.time) if frame.time is not None else len(times) / fps)
     if not times:
         raise ValueError(f"{path}: the video stream holds no decodable frames")
-    audio, audio_start, sample_rate = _read_audio(path)
+    audio, audio_start, sample_rate = read_audio(path)
     return DecodedMedia(
         frames=frames[: len(times)],
         frame_times=np.asarray(times, dtype=np.float64),
@@ -207,7 +207,7 @@ def _major_brand(path: Path, boxes: list[tuple[str, int, int]]) -> str | None:
     return None
 
 
-def _read_audio(path: Path) -> tuple[npt.NDArray[np.float32] | None, float, int]:
+def read_audio(path: Path) -> tuple[npt.NDArray[np.float32] | None, float, int]:
     with _open(path) as container:
         if not container.streams.audio:
             return None, 0.0, 0

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from kinora.engines.base import Clip
-from kinora.media.derive import stitch, write_spritesheet, write_thumbnail
+from kinora.media.derive import write_extension, write_spritesheet, write_thumbnail
 from kinora.media.encode import write_mp4
 from kinora.media.probe import read_video
 
@@ -62,21 +62,22 @@ def test_bad_inputs_fail_clearly_and_write_nothing(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["junk.mp4"]
 
 
-def test_stitch_appends_the_continuation_with_sound_in_sync(video: Path) -> None:
+def test_extension_appends_the_continuation_with_sound_in_sync(video: Path, tmp_path: Path) -> None:
     more = _clip(2.0, shade=255)
-    whole = stitch(video, more)
-    assert whole.frames.shape == (60, 48, 64, 3) and whole.fps == FPS
-    assert whole.audio is not None and whole.audio.shape[0] == 5 * RATE
-    np.testing.assert_array_equal(whole.frames[36:], more.frames)
-    np.testing.assert_array_equal(whole.audio[3 * RATE:], more.audio)
-    assert whole.metadata["stitched_from_seconds"] == pytest.approx(3.0)
-    assert read_video(video).frames.shape[0] == 36
+    seam = write_extension(video, more, tmp_path / "ext.mp4")
+    whole = read_video(tmp_path / "ext.mp4")
+    assert seam == pytest.approx(3.0) and whole.frames.shape == (60, 48, 64, 3)
+    # Lossy encoding: compare the green channel that tells the two parts apart.
+    assert whole.frames[:36, 24, 0, 1].max() < 60 and whole.frames[36:, 24, 0, 1].min() > 190
+    assert whole.audio is not None and abs(len(whole.audio) - 5 * RATE) < RATE // 50
+    assert [p.name for p in tmp_path.iterdir()] == ["ext.mp4"]
 
 
-def test_stitch_refuses_mismatched_clips(video: Path) -> None:
+def test_extension_refuses_mismatched_clips(video: Path, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="source is 64x48, continuation is 32x48"):
-        stitch(video, _clip(1.0, width=32))
+        write_extension(video, _clip(1.0, width=32), tmp_path / "a.mp4")
     other = _clip(1.0)
     other.fps = 24
     with pytest.raises(ValueError, match="fps must match"):
-        stitch(video, other)
+        write_extension(video, other, tmp_path / "b.mp4")
+    assert list(tmp_path.iterdir()) == []
