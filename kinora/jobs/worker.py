@@ -160,16 +160,16 @@ def _load_source(folder: str | None) -> Clip | None:
     """The source video as engines see it: its metadata and its last seconds of frames and sound."""
     if folder is None:
         return None
-    from kinora.media.probe import read_video
+    from kinora.media.derive import last_frames
+    from kinora.media.probe import read_audio
 
-    media = read_video(Path(folder) / "video.mp4")
-    keep = max(1, round(CONTEXT_SECONDS * media.fps))
-    audio = media.audio
+    path = Path(folder) / OUTPUT_FILES["video"]
+    frames, fps = last_frames(path, CONTEXT_SECONDS)
+    audio, _, rate = read_audio(path)
     if audio is not None:
-        audio = audio[-round(CONTEXT_SECONDS * media.sample_rate):]
+        audio = audio[-round(CONTEXT_SECONDS * rate):]
     metadata = json.loads((Path(folder) / "metadata.json").read_text())
-    return Clip(frames=media.frames[-keep:], fps=media.fps, audio=audio, sample_rate=media.sample_rate,
-                metadata=metadata)
+    return Clip(frames=frames, fps=fps, audio=audio, sample_rate=rate, metadata=metadata)
 
 
 def _jsonable(value: Any) -> Any:

@@ -4,6 +4,7 @@ produces (`write_extension`). Decoding is PyAV and drawing is Pillow, so no ffmp
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from fractions import Fraction
@@ -150,6 +151,17 @@ def _decoded(path: Path, count: int) -> Iterator[npt.NDArray[np.uint8]]:
         raise ValueError(f"video: {path} holds no decodable frames")
     for _ in range(count - produced):
         yield last
+
+
+def last_frames(path: Path, seconds: float) -> tuple[npt.NDArray[np.uint8], float]:
+    """The last `seconds` of frames of the video at `path` (T, H, W, 3) and its fps, holding no more than
+    that many frames in memory while decoding."""
+    with _open_video(path) as container:
+        stream = container.streams.video[0]
+        fps = float(stream.average_rate or stream.guessed_rate or 24)
+    tail: deque[npt.NDArray[np.uint8]] = deque(maxlen=max(1, round(seconds * fps)))
+    tail.extend(_decoded(path, probe(path).frames))
+    return np.stack(list(tail)), fps
 
 
 def _first_frame_time(path: Path) -> float:

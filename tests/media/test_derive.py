@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from kinora.engines.base import Clip
-from kinora.media.derive import write_extension, write_spritesheet, write_thumbnail
+from kinora.media.derive import last_frames, write_extension, write_spritesheet, write_thumbnail
 from kinora.media.encode import write_mp4
 from kinora.media.probe import read_video
 
@@ -81,3 +81,9 @@ def test_extension_refuses_mismatched_clips(video: Path, tmp_path: Path) -> None
     with pytest.raises(ValueError, match="fps must match"):
         write_extension(video, other, tmp_path / "b.mp4")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_last_frames_are_the_tail_of_the_video(video: Path) -> None:
+    frames, fps = last_frames(video, 1.0)
+    assert fps == FPS and frames.shape == (12, 48, 64, 3)
+    np.testing.assert_allclose(frames[:, 24, :, 0].astype(float), read_video(video).frames[-12:, 24, :, 0], atol=40)
