@@ -18,9 +18,10 @@ def file_response(request: Request, path: Path, *, media_type: str, filename: st
     headers = {"etag": etag, "accept-ranges": "bytes", "cache-control": cache_control}
     if _matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
-    if filename is not None:
-        headers["content-disposition"] = f'inline; filename="{filename}"'
-    return _File(path, media_type=media_type, headers=headers, stat_result=stat)
+    # FileResponse writes the disposition itself so that a non-ASCII name goes out RFC 5987 encoded
+    # (filename*=utf-8''...) instead of failing to encode as a latin-1 header.
+    return _File(path, media_type=media_type, headers=headers, stat_result=stat, filename=filename,
+                 content_disposition_type="inline")
 
 
 class _File(FileResponse):
