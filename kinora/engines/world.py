@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kinora.engines.base import MAX_SECONDS, MIN_SECONDS, Capabilities, Clip, GenerationRequest, validate_request
-from kinora.world.generate import STAGES, Progress, render_plan
 from kinora.world.parse import parse_prompt
 from kinora.world.plan import ScenePlan
-from kinora.world.remix import extend_plan, read_source, remix_plan
+
+if TYPE_CHECKING:
+    from kinora.world.generate import Progress
+
+# The simulator and renderer (pymunk, scipy) are imported when a clip is made, not with this module: the web
+# process imports it only to read CAPABILITIES.
 
 CAPABILITIES = Capabilities(
     min_side=256, max_width=1280, max_height=720, min_seconds=MIN_SECONDS, max_seconds=MAX_SECONDS,
@@ -44,6 +48,8 @@ class WorldEngine:
         progress: Callable[[float], None],
         cancelled: Callable[[], bool],
     ) -> Clip:
+        from kinora.world.generate import render_plan
+
         validate_request(req, CAPABILITIES)
         mode = _mode(req)
         if mode is not None:
@@ -56,6 +62,9 @@ class WorldEngine:
     def _derive(self, req: GenerationRequest, mode: str, progress: Progress, cancelled: Callable[[], bool]) -> Clip:
         """A remix, edit or extension of `req.remix_of`. The source's seed is kept (the same room, the same
         floor grain), whatever `req.seed` says."""
+        from kinora.world.generate import render_plan
+        from kinora.world.remix import extend_plan, read_source, remix_plan
+
         assert req.remix_of is not None
         source = read_source(req.remix_of.metadata)
         if mode == "extend":
@@ -94,6 +103,8 @@ def _same_size(req: GenerationRequest, source: Clip) -> None:
 
 def _stages(progress: Callable[[float], None]) -> Progress:
     """One 0..1 progress value from the render stages' own."""
+    from kinora.world.generate import STAGES
+
     offsets = {"simulate": 0.0, "render": STAGES["simulate"], "sound": STAGES["simulate"] + STAGES["render"]}
 
     def stage_progress(stage: str, value: float) -> None:

@@ -104,6 +104,13 @@ async def release(db: Database, settings: Settings, video_id: str, attempt: int,
         return gen.status
 
 
+async def output_key(db: Database, video_id: str) -> str | None:
+    """Where a completed video's files are (None once it is deleted or expired)."""
+    async with db.read() as session:
+        key: str | None = await session.scalar(select(Generation.output_key).where(Generation.id == video_id))
+        return key
+
+
 async def expired(db: Database, now: float) -> list[tuple[str, int]]:
     """Jobs whose lease ran out: their worker (in this process or another) stopped beating."""
     async with db.read() as session:

@@ -157,7 +157,8 @@ class EmbeddedRunner:
             gen = await queue.claim(self.db, self.settings, f"{RUNNER_ID}/{handle.name}")
             if gen is None:
                 return
-            job = self._job_spec(gen)
+            source_key = await queue.output_key(self.db, gen.source_id) if gen.source_id else None
+            job = self._job_spec(gen, source_key)
             handle.job, handle.cancel_sent, handle.last_write, handle.progress = job, False, time.time(), 0
             handle.conn.send((msg.JOB, job))
 
@@ -174,20 +175,14 @@ class EmbeddedRunner:
             for key in await queue.expire_media(self.db, time.time()):
                 self.storage.delete(key)
 
-    def _job_spec(self, gen: Generation) -> JobSpec:
+    def _job_spec(self, gen: Generation, source_key: str | None) -> JobSpec:
         return JobSpec(
             video_id=gen.id, attempt=gen.attempt, kind=gen.kind, engine=gen.engine, prompt=gen.prompt,
             seconds=gen.seconds, width=gen.width, height=gen.height, fps=gen.fps, seed=gen.seed,
             out_dir=str(self.storage.path(f"videos/{gen.id}/{gen.attempt}")),
             image_path=str(self.storage.path(gen.input_key)) if gen.input_key else None,
-            source_dir=self._source_dir(gen.source_id) if gen.source_id else None,
+            source_dir=str(self.storage.path(source_key)) if source_key else None,
             options=dict(gen.options))
-
-    def _source_dir(self, source_id: str) -> str | None:
-        """The folder of the completed attempt of `source_id` (the only attempt folder left)."""
-        folder = self.storage.path(f"videos/{source_id}")
-        done = sorted(p for p in folder.iterdir() if (p / "video.mp4").is_file()) if folder.is_dir() else []
-        return str(done[-1]) if done else None
 
     # -- messages --------------------------------------------------------------------------------------
 
