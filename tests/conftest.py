@@ -129,3 +129,15 @@ def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     settings = make_settings(tmp_path_factory.mktemp("live"), str(request.param), **overrides)
     with LiveServer(settings) as server:
         yield server
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def community(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A fresh /api community per test module (see tests/community.py); LIVE_SETTINGS applies here too."""
+    from tests.community import Community
+
+    overrides = getattr(request.module, "LIVE_SETTINGS", {})
+    overrides = overrides() if callable(overrides) else overrides
+    settings = make_settings(tmp_path_factory.mktemp("community"), str(request.param), **overrides)
+    with Community(settings) as found:
+        yield found

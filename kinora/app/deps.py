@@ -9,9 +9,10 @@ from fastapi import Depends, Request
 
 from kinora.app.bootstrap import Services
 from kinora.app.db import Database
-from kinora.app.errors import Unauthorized
+from kinora.app.errors import NotFound, Unauthorized
 from kinora.app.storage import LocalStorage
 from kinora.app.users import service as users
+from kinora.app.users import sessions
 from kinora.app.users.models import User
 from kinora.config import Settings
 from kinora.jobs.runner import EmbeddedRunner
@@ -72,3 +73,35 @@ DbDep = Annotated[Database, Depends(database)]
 StorageDep = Annotated[LocalStorage, Depends(storage)]
 RunnerDep = Annotated[EmbeddedRunner | None, Depends(runner)]
 CurrentUser = Annotated[User, Depends(current_user)]
+
+
+async def maybe_viewer(request: Request) -> User | None:
+    """The signed-in user of an /api request (session cookie, or a personal token as a bearer key), or None."""
+    db = services(request).db
+    cookie = request.cookies.get(sessions.COOKIE)
+    if cookie:
+        return await sessions.user_for_cookie(db, cookie)
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return await sessions.user_for_token(db, token.strip())
+    return None
+
+
+async def viewer(request: Request) -> User:
+    user = await maybe_viewer(request)
+    if user is None:
+        raise Unauthorized("Sign in first (POST /api/auth/login), or send a personal token as "
+                           "'Authorization: Bearer <token>'", code="not_signed_in")
+    return user
+
+
+async def admin(request: Request) -> User:
+    user = await viewer(request)
+    if not user.is_admin:
+        raise NotFound(f"No such route: {request.url.path}")  # admin routes do not exist for others
+    return user
+
+
+Viewer = Annotated[User, Depends(viewer)]
+MaybeViewer = Annotated[User | None, Depends(maybe_viewer)]
+Admin = Annotated[User, Depends(admin)]

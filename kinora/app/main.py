@@ -18,8 +18,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kinora.app.bootstrap import bootstrap
 from kinora.app.errors import DomainError
+from kinora.app.feed import router as feed
+from kinora.app.generations import router as generations
 from kinora.app.openai_api import router as openai_api
 from kinora.app.responses import Json
+from kinora.app.social import router as social
+from kinora.app.users import router as users
 from kinora.app.webhooks.service import WebhookSender
 from kinora.config import Settings
 from kinora.jobs.runner import EmbeddedRunner
@@ -58,6 +62,8 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
                   telemetry={"tracing": enabled, "metrics": enabled, "logs": enabled})
     app.include_router(openai_api.hot)  # first: the most requested routes match without trying the others
     app.include_router(openai_api.router)
+    for domain in (users, generations, social, feed):
+        app.include_router(domain.router)
     app.add_exception_handler(DomainError, _domain_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]

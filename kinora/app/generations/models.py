@@ -37,6 +37,7 @@ class Generation(Base):
     source_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     input_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
     characters: Mapped[list[str]] = mapped_column(JSON, default=list)
+    remix_of_post: Mapped[int | None] = mapped_column(Integer, nullable=True)  # the post a remix started from
     options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # engine options, extension depth
 
     status: Mapped[str] = mapped_column(String(16), default=QUEUED)
