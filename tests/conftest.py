@@ -23,7 +23,7 @@ BACKENDS = ["sqlite", *(["postgresql"] if PG_URL else [])]
 
 # Small and quick: tests exercise the spine, not the engine's looks.
 FAST = {"fps": 12, "default_size": "320x256", "heartbeat_seconds": 0.3, "lease_seconds": 5.0,
-        "poll_after_ms": 50, "max_queued_per_user": 40}
+        "poll_after_ms": 50, "max_queued_per_user": 40, "daily_generations": {"free": 1000}}
 
 
 def database_url(backend: str, data_dir: Path) -> str:

@@ -1,4 +1,5 @@
-"""The web process stays light: validating a request against an engine loads no simulator, renderer or torch."""
+"""The web process stays light: validating a request against an engine loads no simulator, renderer, torch or
+embedding model."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import kinora.app.main
 from kinora.app.generations import checks
 from kinora.config import Settings
 checks.model(Settings(), None)
-print(sorted(m for m in ("torch", "pymunk", "scipy", "kinora.world.render") if m in sys.modules))
+print(sorted(m for m in ("torch", "pymunk", "scipy", "kinora.world.render", "sentence_transformers", "transformers") if m in sys.modules))
 """
 
 
