@@ -248,6 +248,44 @@ def revoke_api_key(prefix: Annotated[str, typer.Argument(help="The key's prefix,
         raise typer.BadParameter(str(e)) from e
 
 
+invite_commands = typer.Typer(help="Invite codes: Kinora is invite-only.", no_args_is_help=True)
+admin.add_typer(invite_commands, name="invite")
+
+
+@invite_commands.command("create")
+def create_invite(uses: Annotated[int, typer.Option(help="How many sign-ups the code allows.")] = 1) -> None:
+    """Create an invite code. It is printed alone on the last line."""
+    import asyncio
+
+    from kinora.app.errors import DomainError
+    from kinora.app.users.admin import create_invite as make
+
+    try:
+        code = asyncio.run(make(_settings(), uses=uses))
+    except DomainError as e:
+        raise typer.BadParameter(str(e)) from e
+    console.print(f"invite code for {uses} sign-up{'s' if uses != 1 else ''}:")
+    typer.echo(code)
+
+
+@invite_commands.command("list")
+def list_invites() -> None:
+    """List invite codes: who made them, when, and the uses left."""
+    import asyncio
+    import datetime
+
+    from rich.table import Table
+
+    from kinora.app.users.admin import list_invites as listed
+
+    table = Table("code", "uses left", "made by", "created")
+    for invite in asyncio.run(listed(_settings())):
+        made = datetime.datetime.fromtimestamp(float(str(invite["created_at"]))).strftime("%Y-%m-%d %H:%M")
+        table.add_row(str(invite["code"]), str(invite["uses_left"]),
+                      f"@{invite['created_by']}" if invite["created_by"] else "admin", made)
+    console.print(table)
+
+
 def _settings() -> Any:
     from kinora.config import Settings
 

@@ -82,6 +82,8 @@ class Community:
              email: str | None = None) -> TestClient:
         """A new member, signed in (its client carries the session cookie)."""
         client = TestClient(self.app)
+        # Share the app's event loop: asyncpg connections belong to the loop that opened them.
+        client.portal = self.anonymous.portal
         response = client.post("/api/auth/signup", json={
             "invite_code": self.invite(), "handle": handle, "email": email or f"{handle}@example.com",
             "password": password, "birth_date": birth_date})

@@ -79,7 +79,8 @@ async def _domain_error(_request: Request, error: DomainError) -> Response:
 
 async def _validation_error(_request: Request, error: RequestValidationError) -> Response:
     first = error.errors()[0]
-    param = str(first["loc"][-1]) if first.get("loc") else None
+    # The field's name, not a list index: ("body", "ids", 0) names "ids".
+    param = next((str(part) for part in reversed(first.get("loc", ())) if isinstance(part, str)), None)
     given = first.get("input")
     message = f"Invalid value for {param}: {given!r} ({first['msg']})" if param else first["msg"]
     return Json({"error": {"message": message, "type": "invalid_request_error", "param": param,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 import secrets
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinora.app.db import Database
@@ -15,7 +17,10 @@ from kinora.app.errors import InvalidRequest, InvalidState, NotFound, RateLimite
 from kinora.app.generations import checks
 from kinora.app.generations.models import ACTIVE, COMPLETED, FAILED, IN_PROGRESS, QUEUED, VIDEO_COLUMNS, Generation
 from kinora.app.generations.schemas import CreateParams, VideoRef
+from kinora.app.social.models import Post
+from kinora.app.social.visibility import visible_to
 from kinora.app.storage import LocalStorage
+from kinora.app.users import ages
 from kinora.app.users.models import User
 from kinora.app.webhooks import service as webhooks
 from kinora.config import Settings
@@ -40,6 +45,7 @@ async def create(session: AsyncSession, *, settings: Settings, storage: LocalSto
     ext = checks.image(params.image, width, height, target) if params.image is not None else None
     characters = checks.character_ids(params.characters, target)
     await _check_queue_cap(session, settings, owner)
+    await check_quota(session, settings=settings, user=owner)
     gen = Generation(id=new_id(), owner_id=owner.id, kind="create", model=target.model, engine=target.engine,
                      prompt=prompt, seconds=seconds, total_seconds=seconds, width=width, height=height,
                      fps=settings.fps, characters=characters, options={}, created_at=time.time())
@@ -75,10 +81,38 @@ async def derive(session: AsyncSession, *, settings: Settings, owner: User, kind
         total = source.total_seconds + new_seconds
         _check_extension(depth, total)
     await _check_queue_cap(session, settings, owner)
+    await check_quota(session, settings=settings, user=owner)
     gen = Generation(id=new_id(), owner_id=owner.id, kind=kind, model=source.model, engine=source.engine,
                      prompt=text, seconds=new_seconds, total_seconds=total, width=source.width,
                      height=source.height, fps=source.fps, seed=source.seed, source_id=source.id, characters=[],
                      options={"extensions": depth} if depth else {}, created_at=time.time())
+    session.add(gen)
+    await session.flush()
+    return gen
+
+
+async def remix_post(session: AsyncSession, *, settings: Settings, owner: User, post_id: int,
+                     prompt: object) -> Generation:
+    """A remix of a post the owner may see (anyone's, when its author allows remixes): the post's video remade
+    with a new prompt. The new generation remembers the post, so publishing it links the two."""
+    text = checks.prompt(prompt)
+    post: Post | None = await session.scalar(select(Post).where(Post.id == post_id, visible_to(owner.id)))
+    if post is None:
+        raise NotFound(f"remix_of: no post found with id {post_id}", param="remix_of")
+    if not post.allow_remix and post.author_id != owner.id:
+        raise InvalidRequest(f"remix_of: the author of post {post_id} does not allow remixes of it", param="remix_of")
+    source: Generation | None = await session.scalar(select(Generation).where(Generation.id == post.generation_id))
+    assert source is not None and source.status == COMPLETED, f"post {post_id} has no completed generation"
+    target = checks.model(settings, source.model)
+    if not target.caps.remix:
+        raise InvalidRequest(f"remix_of: model {source.model!r} (engine {target.engine!r}) of post {post_id} cannot "
+                             "remix videos", param="remix_of", code="unsupported_parameter")
+    await _check_queue_cap(session, settings, owner)
+    await check_quota(session, settings=settings, user=owner)
+    gen = Generation(id=new_id(), owner_id=owner.id, kind="remix", model=source.model, engine=source.engine,
+                     prompt=text, seconds=source.seconds, total_seconds=source.total_seconds, width=source.width,
+                     height=source.height, fps=source.fps, seed=source.seed, source_id=source.id, characters=[],
+                     remix_of_post=post.id, options={}, created_at=time.time())
     session.add(gen)
     await session.flush()
     return gen
@@ -100,6 +134,50 @@ async def _check_queue_cap(session: AsyncSession, settings: Settings, owner: Use
         wait = await typical_run_seconds(session)
         raise RateLimited(f"Too many queued videos: you have {queued} waiting (the limit is "
                           f"{settings.max_queued_per_user}); retry in about {round(wait)} s", retry_after=wait)
+
+
+@dataclass(frozen=True)
+class Quota:
+    """Generations a user may start per UTC day, and how many they started today."""
+
+    tier: str
+    limit: int
+    used: int
+    resets_at: datetime.datetime
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.limit - self.used)
+
+
+def daily_limit(settings: Settings, user: User) -> int:
+    """The user's tier allowance (unknown tiers get the free one), capped for teen accounts."""
+    limit = settings.daily_generations.get(user.tier, settings.daily_generations["free"])
+    return min(limit, settings.teen_daily_generations) if ages.is_teen(user) else limit
+
+
+async def quota(session: AsyncSession, *, settings: Settings, user: User,
+                now: datetime.datetime | None = None) -> Quota:
+    now = now or datetime.datetime.now(datetime.UTC)
+    day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    used = await session.scalar(select(func.count()).select_from(Generation).where(
+        Generation.owner_id == user.id, Generation.created_at >= day.timestamp()))
+    return Quota(user.tier, daily_limit(settings, user), int(used or 0), day + datetime.timedelta(days=1))
+
+
+async def check_quota(session: AsyncSession, *, settings: Settings, user: User) -> None:
+    """RateLimited (429) once the user started their daily allowance of generations; it says when it resets."""
+    now = datetime.datetime.now(datetime.UTC)
+    found = await quota(session, settings=settings, user=user, now=now)
+    if found.used >= found.limit:
+        who = "teen accounts" if ages.is_teen(user) else f"{found.tier!r} accounts"
+        raise RateLimited(f"Daily generation limit reached: {who} may start {found.limit} generations per UTC day "
+                          f"and you started {found.used} today; the limit resets at {iso(found.resets_at)}",
+                          retry_after=(found.resets_at - now).total_seconds())
+
+
+def iso(moment: datetime.datetime) -> str:
+    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 async def typical_run_seconds(session: AsyncSession) -> float:
@@ -159,6 +237,11 @@ async def delete(session: AsyncSession, *, owner: User, storage: LocalStorage, v
     if gen.status in ACTIVE:
         raise InvalidState(f"video {video_id} is {gen.status}; cancel it first (POST /v1/videos/{video_id}/cancel)",
                            param="video_id")
+    # A published video takes its post with it (the database cascades); the post it remixed counts one less.
+    source = await session.scalar(select(Post.remix_of).where(Post.generation_id == gen.id))
+    if source is not None:
+        await session.execute(update(Post).where(Post.id == source, Post.remix_count > 0)
+                              .values(remix_count=Post.remix_count - 1))
     await session.delete(gen)
     await session.flush()
     storage.delete(f"videos/{gen.id}")
@@ -185,3 +268,70 @@ async def finish_failed(session: AsyncSession, *, settings: Settings, gen: Gener
     gen.status, gen.error_code, gen.error_message = FAILED, code, message
     gen.completed_at, gen.lease_until, gen.worker = now, None, None
     await webhooks.enqueue(session, urls=settings.webhook_urls, event_type="video.failed", video_id=gen.id, now=now)
+
+
+# --- the app's view (/api/generations, /api/drafts) --------------------------------------------------------
+
+APP_COLUMNS = (
+    Generation.seq, Generation.id, Generation.status, Generation.progress, Generation.prompt,
+    Generation.total_seconds, Generation.width, Generation.height, Generation.created_at, Generation.completed_at,
+    Generation.remix_of_post, Generation.error_code, Generation.error_message, Generation.output_key,
+    Post.id.label("post_id"),
+)
+
+
+def _app_query(*, one: bool = False, after: bool = False, drafts: bool = False) -> Any:
+    query = (select(*APP_COLUMNS).outerjoin(Post, Post.generation_id == Generation.id)
+             .where(Generation.owner_id == bindparam("owner")))
+    if one:
+        return query.where(Generation.id == bindparam("gen_id"))
+    if drafts:
+        query = query.where(Generation.status == COMPLETED, Post.id.is_(None))
+    if after:
+        query = query.where(Generation.seq < bindparam("cursor"))
+    return query.order_by(Generation.seq.desc()).limit(bindparam("limit"))
+
+
+_APP_ONE = _app_query(one=True)
+_APP_PAGES = {(after, drafts): _app_query(after=after, drafts=drafts) for after in (False, True)
+              for drafts in (False, True)}
+
+
+def app_view(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A generation as the app shows it (drafts are completed ones without a post_id)."""
+    done, gen_id = row["status"] == COMPLETED, row["id"]
+    return {
+        "id": gen_id, "status": row["status"], "progress": 100 if done else row["progress"],
+        "prompt": row["prompt"], "seconds": row["total_seconds"], "size": f"{row['width']}x{row['height']}",
+        "created_at": int(row["created_at"]),
+        "completed_at": None if row["completed_at"] is None else int(row["completed_at"]),
+        "remix_of": row["remix_of_post"], "post_id": row["post_id"],
+        "error": {"code": row["error_code"] or "failed", "message": row["error_message"] or ""}
+        if row["status"] == FAILED else None,
+        "video_url": f"/api/generations/{gen_id}/video" if done else None,
+        "thumbnail_url": f"/api/generations/{gen_id}/thumbnail" if done else None,
+    }
+
+
+async def app_one(db: Database, *, owner_id: int, gen_id: str) -> Mapping[str, Any]:
+    rows = await db.rows(_APP_ONE, {"owner": owner_id, "gen_id": gen_id})
+    if not rows:
+        raise NotFound(f"No generation found with id {gen_id!r}", param="generation_id")
+    return rows[0]
+
+
+async def app_page(db: Database, *, owner_id: int, before: int | None, limit: int,
+                   drafts: bool) -> Sequence[Mapping[str, Any]]:
+    """The owner's generations (or only drafts), newest first: limit + 1 rows below seq `before`."""
+    params = {"owner": owner_id, "cursor": before, "limit": limit + 1}
+    return await db.rows(_APP_PAGES[before is not None, drafts], params)
+
+
+async def delete_draft(session: AsyncSession, *, owner: User, storage: LocalStorage, gen_id: str) -> None:
+    """Delete an unpublished generation of the owner's with its files (a published one: delete the post first)."""
+    post_id = await session.scalar(select(Post.id).join(Generation, Generation.id == Post.generation_id)
+                                   .where(Generation.id == gen_id, Generation.owner_id == owner.id))
+    if post_id is not None:
+        raise InvalidState(f"generation {gen_id} is published as post {post_id}; delete the post first "
+                           f"(DELETE /api/posts/{post_id})", param="generation_id")
+    await delete(session, owner=owner, storage=storage, video_id=gen_id)

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from kinora.app.bootstrap import Services, bootstrap
+from kinora.app.users import invites
 from kinora.app.users import service as users
 from kinora.config import Settings
 
@@ -50,5 +51,26 @@ async def revoke_key(settings: Settings, prefix: str) -> str:
         async with services.db.write() as session:
             key = await users.revoke_key(session, prefix)
         return f"revoked API key {key.name!r} ({key.prefix}...); running servers stop accepting it within 30 s"
+
+    return await _with_services(settings, body)
+
+
+async def create_invite(settings: Settings, *, uses: int) -> str:
+    """A new admin invite code good for `uses` sign-ups."""
+
+    async def body(services: Services) -> str:
+        async with services.db.write() as session:
+            return (await invites.create(session, created_by=None, uses=uses)).code
+
+    return await _with_services(settings, body)
+
+
+async def list_invites(settings: Settings) -> list[dict[str, object]]:
+    """Every invite code, newest first, with who made it (None: an admin command) and the uses left."""
+
+    async def body(services: Services) -> list[dict[str, object]]:
+        async with services.db.read() as session:
+            return [{"code": invite.code, "uses_left": invite.uses_left, "created_by": handle,
+                     "created_at": invite.created_at} for invite, handle in await invites.list_all(session)]
 
     return await _with_services(settings, body)
