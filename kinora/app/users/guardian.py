@@ -7,7 +7,7 @@ import re
 
 from kinora.app.db import Database
 from kinora.app.errors import InvalidRequest, InvalidState
-from kinora.app.users import passwords
+from kinora.app.users import passwords, throttle
 from kinora.app.users.models import User
 
 PIN_RE = re.compile(r"\d{4,8}")
@@ -46,6 +46,10 @@ async def _pin_hash(user: User, pin: str) -> str:
     """The hash to keep: a new one when no PIN is set yet, else the current one once `pin` matches it."""
     if user.guardian_pin_hash is None:
         return await passwords.hash_password(pin)
+    key = f"pin:{user.id}"
+    throttle.attempts.check(key, param="pin")
     if not await passwords.verify(user.guardian_pin_hash, pin):
+        throttle.attempts.failed(key)
         raise InvalidRequest("guardian PIN does not match", param="pin")
+    throttle.attempts.succeeded(key)
     return user.guardian_pin_hash
