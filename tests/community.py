@@ -57,6 +57,13 @@ class Community:
     def __exit__(self, *exc: object) -> None:
         self.anonymous.__exit__(*exc)
 
+    def client(self, **kwargs: Any) -> TestClient:
+        """A new signed-out client of the app on the app's event loop (asyncpg connections belong to the loop that
+        opened them, so every client must share it)."""
+        client = TestClient(self.app, **kwargs)
+        client.portal = self.anonymous.portal
+        return client
+
     @property
     def services(self) -> Any:
         return self.app.state.services
@@ -81,9 +88,7 @@ class Community:
     def join(self, handle: str, *, birth_date: str = "1990-01-01", password: str = "correct horse battery",
              email: str | None = None) -> TestClient:
         """A new member, signed in (its client carries the session cookie)."""
-        client = TestClient(self.app)
-        # Share the app's event loop: asyncpg connections belong to the loop that opened them.
-        client.portal = self.anonymous.portal
+        client = self.client()
         response = client.post("/api/auth/signup", json={
             "invite_code": self.invite(), "handle": handle, "email": email or f"{handle}@example.com",
             "password": password, "birth_date": birth_date})

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from kinora.app.users.invites import ALPHABET
@@ -22,7 +21,7 @@ def _env(settings: Any) -> dict[str, str]:
 
 
 def _signup(community: Any, code: str, handle: str) -> Any:
-    return TestClient(community.app).post("/api/auth/signup", json={
+    return community.client().post("/api/auth/signup", json={
         "invite_code": code, "handle": handle, "email": f"{handle}@example.com", "password": "correct horse battery",
         "birth_date": "1988-08-08"})
 

@@ -12,7 +12,8 @@ import kinora.app.main
 from kinora.app.generations import checks
 from kinora.config import Settings
 checks.model(Settings(), None)
-print(sorted(m for m in ("torch", "pymunk", "scipy", "kinora.world.render", "sentence_transformers", "transformers") if m in sys.modules))
+heavy = ("torch", "pymunk", "scipy", "kinora.world.render", "sentence_transformers", "transformers")
+print(sorted(m for m in heavy if m in sys.modules))
 """
 
 

@@ -101,7 +101,6 @@ def populate(community: Any, handle: str, friend: str, stranger: str) -> dict[st
     import io
     import time
 
-    from fastapi.testclient import TestClient
     from PIL import Image
 
     from kinora.app.feed.models import CheckIn, FeedDay, FeedPreference, FeedSignal, View
@@ -111,7 +110,7 @@ def populate(community: Any, handle: str, friend: str, stranger: str) -> dict[st
     me, _, _ = community.join(handle), community.join(friend), community.join(stranger)
     me.post("/api/me/tokens", json={"name": "script"})
     code = me.post("/api/me/invites").json()["code"]
-    assert TestClient(community.app).post("/api/auth/signup", json={
+    assert community.client().post("/api/auth/signup", json={
         "invite_code": code, "handle": f"{handle}_guest", "email": f"{handle}_guest@example.com",
         "password": PASSWORD, "birth_date": "1999-09-09"}).status_code == 201
     reset = community.anonymous.post("/api/auth/password-reset", json={"email": f"{handle}@example.com"})

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from kinora.app.feed.models import FeedSignal
@@ -45,8 +44,8 @@ def test_deletion_removes_everything_the_account_owns(community: Any) -> None:
     assert response.status_code == 204, response.text
     assert "Max-Age=0" in response.headers["set-cookie"]
     assert client.get("/api/me").status_code == 401
-    assert TestClient(community.app).get("/api/me", headers={"authorization": f"Bearer {token}"}).status_code == 401
-    assert TestClient(community.app).post("/api/auth/login", json={"login": "nina", "password": PASSWORD}
+    assert community.client().get("/api/me", headers={"authorization": f"Bearer {token}"}).status_code == 401
+    assert community.client().post("/api/auth/login", json={"login": "nina", "password": PASSWORD}
                                           ).status_code == 401
 
     assert count(community, User, User.id == uid) == 0

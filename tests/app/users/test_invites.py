@@ -8,7 +8,6 @@ import re
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
 from kinora.app.errors import InvalidRequest
 from kinora.app.pages import encode_cursor
@@ -78,7 +77,7 @@ def test_members_list_their_own_codes_newest_first_in_pages(community: Any) -> N
 
 def test_a_members_code_signs_a_friend_up(community: Any) -> None:
     code = community.join("lena").post("/api/me/invites").json()["code"]
-    friend = TestClient(community.app).post("/api/auth/signup", json={
+    friend = community.client().post("/api/auth/signup", json={
         "invite_code": code, "handle": "lenas_friend", "email": "friend@example.com",
         "password": "correct horse battery", "birth_date": "2000-02-29"})
     assert friend.status_code == 201, friend.text

@@ -22,7 +22,7 @@ LINK = re.compile(r"(\S+)/reset-password\?token=([\w-]+)")
 
 
 def _login(community: Any, login: str, password: str) -> TestClient | None:
-    client = TestClient(community.app)
+    client = community.client()
     response = client.post("/api/auth/login", json={"login": login, "password": password})
     return client if response.status_code == 200 else None
 

@@ -18,11 +18,11 @@ from tests.app.users.helpers import PASSWORD, count, error, scalar, user_id, yea
 def _signup(community: Any, client: TestClient | None = None, **fields: Any) -> Any:
     body = {"invite_code": community.invite(), "handle": "someone", "email": "someone@example.com",
             "password": PASSWORD, "birth_date": "1990-01-01", **fields}
-    return (client or TestClient(community.app)).post("/api/auth/signup", json=body)
+    return (client or community.client()).post("/api/auth/signup", json=body)
 
 
 def test_signup_creates_a_signed_in_account(community: Any) -> None:
-    client = TestClient(community.app)
+    client = community.client()
     response = _signup(community, client, handle="Ann.Lee", email="Ann.Lee@Example.COM")
     assert response.status_code == 201, response.text
     me = response.json()
@@ -92,7 +92,7 @@ def test_signup_refusals_name_the_field_and_store_nothing(community: Any, fields
 
 
 def test_missing_fields_are_named(community: Any) -> None:
-    response = TestClient(community.app).post("/api/auth/signup", json={"invite_code": community.invite(),
+    response = community.client().post("/api/auth/signup", json={"invite_code": community.invite(),
                                                                         "handle": "nopass", "email": "n@example.com",
                                                                         "birth_date": "1990-01-01"})
     error(response, 400, "password")
@@ -109,7 +109,7 @@ def test_handles_and_emails_are_unique_case_insensitively(community: Any) -> Non
 def test_login_by_handle_or_email_in_any_case(community: Any) -> None:
     community.join("cleo")
     for login in ("cleo", "CLEO", "Cleo@Example.com"):
-        client = TestClient(community.app)
+        client = community.client()
         response = client.post("/api/auth/login", json={"login": login, "password": PASSWORD})
         assert response.status_code == 200, response.text
         assert response.json()["handle"] == "cleo" and "HttpOnly" in response.headers["set-cookie"]
@@ -118,7 +118,7 @@ def test_login_by_handle_or_email_in_any_case(community: Any) -> None:
 
 def test_wrong_login_and_wrong_password_get_the_same_401(community: Any) -> None:
     community.join("dora")
-    client = TestClient(community.app)
+    client = community.client()
     wrong = client.post("/api/auth/login", json={"login": "dora", "password": "not the password"})
     unknown = client.post("/api/auth/login", json={"login": "nobody-here", "password": PASSWORD})
     assert wrong.status_code == unknown.status_code == 401
@@ -136,7 +136,7 @@ def test_login_rehashes_an_outdated_hash(community: Any) -> None:
             await session.execute(update(User).where(User.handle == "emil").values(password_hash=weak))
 
     community.run(store())
-    response = TestClient(community.app).post("/api/auth/login", json={"login": "emil", "password": PASSWORD})
+    response = community.client().post("/api/auth/login", json={"login": "emil", "password": PASSWORD})
     assert response.status_code == 200, response.text
     rehashed = scalar(community, select(User.password_hash).where(User.handle == "emil"))
     assert rehashed != weak and not PasswordHasher().check_needs_rehash(rehashed)
@@ -144,7 +144,7 @@ def test_login_rehashes_an_outdated_hash(community: Any) -> None:
 
 def test_logout_ends_the_session_and_clears_the_cookie(community: Any) -> None:
     client = community.join("fay")
-    other = TestClient(community.app)
+    other = community.client()
     other.post("/api/auth/login", json={"login": "fay", "password": PASSWORD})
     response = client.post("/api/auth/logout")
     assert response.status_code == 204
@@ -157,7 +157,7 @@ def test_logout_ends_the_session_and_clears_the_cookie(community: Any) -> None:
 
 
 def test_cookie_is_secure_on_https(community: Any) -> None:
-    secure = TestClient(community.app, base_url="https://testserver")
+    secure = community.client(base_url="https://testserver")
     response = _signup(community, secure, handle="gia", email="gia@example.com")
     assert response.status_code == 201 and "Secure" in response.headers["set-cookie"]
     assert secure.get("/api/me").json()["handle"] == "gia"
@@ -175,7 +175,7 @@ def test_cookie_is_secure_when_the_public_url_is_https(community: Any) -> None:
 def test_personal_token_signs_in_without_a_cookie(community: Any) -> None:
     client = community.join("hana")
     token = client.post("/api/me/tokens", json={"name": "script"}).json()["token"]
-    bare = TestClient(community.app)
+    bare = community.client()
     assert bare.get("/api/me", headers={"authorization": f"Bearer {token}"}).json()["handle"] == "hana"
 
 

@@ -8,7 +8,6 @@ import datetime
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
 from kinora.app.errors import InvalidRequest
 from kinora.app.users import service as users
@@ -47,7 +46,7 @@ def test_personal_tokens(community: Any) -> None:
     assert created.status_code == 201, created.text
     token = created.json()
     assert token["name"] == "my script" and token["token"].startswith(token["prefix"]) and token["last_used_at"] is None
-    bearer = TestClient(community.app, headers={"authorization": f"Bearer {token['token']}"})
+    bearer = community.client(headers={"authorization": f"Bearer {token['token']}"})
     assert bearer.get("/api/me").json()["handle"] == "vera"
     listed = client.get("/api/me/tokens").json()
     assert listed == {"items": [{k: v for k, v in token.items() if k != "token"}], "next_cursor": None}
@@ -79,12 +78,12 @@ def test_someone_elses_token_is_not_found(community: Any) -> None:
     token = owner.post("/api/me/tokens", json={"name": "mine"}).json()
     assert "No token of yours" in error(other.delete(f"/api/me/tokens/{token['prefix']}"), 404, "prefix")
     assert other.get("/api/me/tokens").json()["items"] == []
-    assert TestClient(community.app, headers={"authorization": f"Bearer {token['token']}"}).get(
+    assert community.client(headers={"authorization": f"Bearer {token['token']}"}).get(
         "/api/me").status_code == 200
 
 
 def test_a_personal_token_works_on_v1(community: Any) -> None:
     client = community.join("zack")
     token = client.post("/api/me/tokens", json={"name": "sdk"}).json()["token"]
-    response = TestClient(community.app).get("/v1/videos", headers={"authorization": f"Bearer {token}"})
+    response = community.client().get("/v1/videos", headers={"authorization": f"Bearer {token}"})
     assert response.status_code == 200 and response.json()["data"] == []
