@@ -6,6 +6,7 @@ import asyncio
 from dataclasses import dataclass
 
 from kinora.app.db import Database
+from kinora.app.feed import embed
 from kinora.app.migrate import upgrade
 from kinora.app.storage import LocalStorage
 from kinora.config import Settings
@@ -21,5 +22,6 @@ class Services:
 async def bootstrap(settings: Settings) -> Services:
     """Create the data folders, bring the schema up to date, open the database."""
     settings.media_dir.mkdir(parents=True, exist_ok=True)
+    embed.configure(settings.embedding_model)
     await asyncio.to_thread(upgrade, settings.db_url)
     return Services(settings, Database(settings.db_url), LocalStorage(settings.media_dir))

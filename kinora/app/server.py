@@ -15,11 +15,12 @@ def run_server(settings: Settings) -> None:
         # granian builds the app in its own worker process from the factory, which reads the environment:
         # hand it the effective host/port settings through the same KINORA_* variables.
         os.environ["KINORA_HOST"], os.environ["KINORA_PORT"] = settings.host, str(settings.port)
-        Server("kinora.app.main:create_app", address=settings.host, port=settings.port, interface=Interfaces.ASGI,
+        Server("kinora.app.main:serve_app", address=settings.host, port=settings.port, interface=Interfaces.ASGI,
                factory=True, workers=1, log_access=False).serve()
         return
     import uvicorn
 
     from kinora.app.main import create_app
 
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info", access_log=False)
+    uvicorn.run(create_app(settings, warm=True), host=settings.host, port=settings.port, log_level="info",
+                access_log=False)

@@ -11,10 +11,12 @@ import logging
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinora.app.db import Database
 from kinora.app.feed import embed
@@ -22,7 +24,7 @@ from kinora.app.feed.models import PostEmbedding
 from kinora.app.social.service import ids_in, ids_param
 
 log = logging.getLogger("kinora.feed")
-CACHED_VECTORS = 200_000  # float16 rows of 768 bytes: ~150 MiB at most
+CACHED_VECTORS = 100_000  # float16 rows of 768 bytes (+ ~150 bytes of bookkeeping): ~90 MiB at most
 
 # Per database: tests run several apps (and so several databases with the same post ids) in one process.
 _caches: weakref.WeakKeyDictionary[Database, OrderedDict[int, np.ndarray]] = weakref.WeakKeyDictionary()
@@ -61,8 +63,8 @@ def forget(db: Database, post_ids: Iterable[int]) -> None:
                 cache.pop(post_id, None)
 
 
-async def vectors(db: Database, post_ids: list[int]) -> dict[int, np.ndarray]:
-    """The float16 unit vectors of those of `post_ids` that have one."""
+async def vectors(db: Database, post_ids: list[int], *, session: AsyncSession | None = None) -> dict[int, np.ndarray]:
+    """The float16 unit vectors of those of `post_ids` that have one (read through `session` when given)."""
     found: dict[int, np.ndarray] = {}
     with _lock:
         cache = _caches.setdefault(db, OrderedDict())
@@ -72,7 +74,13 @@ async def vectors(db: Database, post_ids: list[int]) -> dict[int, np.ndarray]:
                 found[post_id] = hit
     missing = [post_id for post_id in post_ids if post_id not in found]
     if missing:
-        rows = await db.rows(_BY_IDS[db.is_sqlite], {"ids": ids_param(missing, sqlite=db.is_sqlite)})
+        params = {"ids": ids_param(missing, sqlite=db.is_sqlite)}
+        statement = _BY_IDS[db.is_sqlite]
+        rows: Sequence[Mapping[Any, Any]]
+        if session is None:
+            rows = await db.rows(statement, params)
+        else:
+            rows = (await session.execute(statement, params)).mappings().all()
         fresh = {row["post_id"]: np.frombuffer(row["vector"], dtype=np.float16) for row in rows}
         found.update(fresh)
         _remember(cache, fresh)

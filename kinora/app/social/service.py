@@ -8,7 +8,8 @@ from pathlib import PurePosixPath
 from typing import Any, TypeVar, cast
 
 import orjson
-from sqlalchemy import Integer, String, bindparam, exists, func, select
+from sqlalchemy import Integer, String, any_, bindparam, exists, func, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql import ColumnElement
 
 from kinora.app.db import Database, Query
@@ -32,7 +33,8 @@ def ids_in(column: Any, *, sqlite: bool) -> ColumnElement[bool]:
     if sqlite:
         each = func.json_each(bindparam("ids", type_=String)).table_valued("value")
         return cast("ColumnElement[bool]", column.in_(select(each.c.value)))
-    return cast("ColumnElement[bool]", column.in_(bindparam("ids", expanding=True)))
+    # `= ANY(array)`: one SQL text whatever the length (an expanding IN re-prepares for every length).
+    return cast("ColumnElement[bool]", column == any_(bindparam("ids", type_=postgresql.ARRAY(Integer))))
 
 
 def ids_param(ids: Sequence[int], *, sqlite: bool) -> Any:

@@ -28,7 +28,10 @@ def visible_to(viewer_id: int | None) -> Any:
         return Post.visibility == "public"
     return or_(
         Post.author_id == viewer_id,
-        and_(~blocked(viewer_id, Post.author_id), or_(
+        # Two uncorrelated NOT INs, not `~blocked(...)`: PostgreSQL builds each once per statement (a hashed
+        # SubPlan) instead of probing the blocks index for every post row (benchmarks/feed.py: 80k -> 650 buffers).
+        and_(Post.author_id.not_in(select(Block.blocked_id).where(Block.blocker_id == viewer_id)),
+             Post.author_id.not_in(select(Block.blocker_id).where(Block.blocked_id == viewer_id)), or_(
             Post.visibility == "public",
             and_(Post.visibility == "followers", follows(viewer_id, Post.author_id)),
             and_(Post.visibility == "mutuals", follows(viewer_id, Post.author_id), follows(Post.author_id, viewer_id)),

@@ -183,3 +183,47 @@ def test_see_less_holds(community: Any) -> None:
         assert set(after[:5]) == set(cooking)  # the rest of the scary posts fall behind
     assert wes.delete(f"/api/posts/{scary[0]}/see-less").status_code == 204
     assert xan_order() == before
+
+
+def test_feedback_applies_to_lists_being_paged(community: Any) -> None:
+    yan = community.join("yan")
+    community.join("zed")
+    community.join("zoe")
+    zed = {community.post("zed", prompt)["id"] for prompt in TOPICS["space"][:3]}
+    zoe = {community.post("zoe", prompt)["id"] for prompt in TOPICS["animals"][:3]}
+    refresh(community)
+    first = yan.get("/api/feed/for-you", params={"limit": 1}).json()
+    assert first["next_cursor"]
+    assert yan.post("/api/users/zed/hide").status_code == 201
+    rest = _pages_after(yan, first["next_cursor"], 2)
+    assert not set(rest) & zed and zoe <= set(rest) | set(ids(first))
+
+
+def test_heavy_followers_get_the_same_feeds(community: Any, monkeypatch: Any) -> None:
+    from kinora.app.feed import candidates, service
+
+    amos = community.join("amos")
+    for handle in ("bo", "cy", "di"):
+        community.join(handle)
+    _follow(community, "amos", "bo")
+    _follow(community, "amos", "cy")
+    _follow(community, "cy", "amos")
+    posted: list[int] = []
+    for i in range(5):
+        posted.append(community.post("bo", f"bo {i}")["id"])
+        community.post("di", f"di {i}")  # not followed: between them, the id windows hold gaps
+        posted.append(community.post("cy", f"cy {i}", visibility="mutuals")["id"])
+    refresh(community)
+    light = _pages(amos, "/api/feed/following", 3)
+    light_for_you = {item["id"]: item["reason"] for item in for_you(amos, limit=100)}
+    assert light == sorted(posted, reverse=True)
+
+    monkeypatch.setattr(service, "HEAVY_FOLLOWS", 1)
+    monkeypatch.setattr(service, "RECENT_WINDOW", 4)  # windows too small for a page: falls back to the index
+    monkeypatch.setattr(candidates, "HEAVY_FOLLOWS", 1)
+    assert _pages(amos, "/api/feed/following", 3) == light
+    monkeypatch.setattr(service, "RECENT_WINDOW", 1000)
+    assert _pages(amos, "/api/feed/following", 3) == light
+    heavy_for_you = {item["id"]: item["reason"] for item in for_you(amos, limit=100)}
+    assert {i: heavy_for_you.get(i) for i in posted} == {i: light_for_you[i] for i in posted}
+    assert {heavy_for_you[i] for i in posted} == {"following", "mutual"}

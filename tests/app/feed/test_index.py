@@ -43,8 +43,9 @@ def test_feed_modules_import_no_model_code() -> None:
 
 
 def _vector(community: Any, post_id: int) -> np.ndarray:
-    blob = scalar(community, select(PostEmbedding.vector).where(PostEmbedding.post_id == post_id))
-    return embed.from_blob(blob)[0]
+    blob: bytes = scalar(community, select(PostEmbedding.vector).where(PostEmbedding.post_id == post_id))
+    vector: np.ndarray = embed.from_blob(blob)[0]
+    return vector
 
 
 def test_publishing_and_recaptioning_index_the_post(community: Any) -> None:

@@ -45,7 +45,7 @@ def test_people_you_know_rank_first_even_against_popularity_and_steering() -> No
     topic = unit(1)
     found = batch((1, 10, rank.POPULAR, 50.0, topic), (2, 11, rank.FOLLOWING, 0.0, None),
                   (3, 12, rank.MUTUAL, 0.0, None))
-    order = rank.feed_order(*found, taste(more=topic[None], liked=topic), np.random.default_rng(0))
+    order = rank.named(*rank.feed_order(*found, taste(more=topic[None], liked=topic), np.random.default_rng(0)))
     assert order == [(3, "mutual"), (2, "following"), (1, "steered")]
 
 
@@ -56,7 +56,8 @@ def test_steering_lifts_more_and_removes_plain_less() -> None:
     scores, keep, steered = rank.score(*found, taste(more=cooking[None], less=sports[None]))
     assert scores[1] > scores[0] > scores[3] and list(keep) == [True, True, False, True]
     assert list(steered) == [False, True, False, False]
-    order = rank.feed_order(*found, taste(more=cooking[None], less=sports[None]), np.random.default_rng(0))
+    order = rank.named(*rank.feed_order(*found, taste(more=cooking[None], less=sports[None]),
+                                        np.random.default_rng(0)))
     assert order == [(2, "steered"), (1, "popular"), (4, "popular")]
 
 
@@ -86,7 +87,7 @@ def test_arrange_gives_every_fifth_slot_to_exploration() -> None:
     assert [i for i, item in enumerate(merged) if item >= 100] == [4, 9, 10]
     found = batch(*((i, i, rank.POPULAR, 10.0 - i, None) for i in range(8)),
                   *((100 + i, 100 + i, rank.EXPLORE, 0.0, None) for i in range(3)))
-    reasons = [reason for _, reason in rank.feed_order(*found, taste(), np.random.default_rng(0))]
+    reasons = [reason for _, reason in rank.named(*rank.feed_order(*found, taste(), np.random.default_rng(0)))]
     assert [i for i, reason in enumerate(reasons) if reason == "explore"] == [4, 9, 10]
 
 
