@@ -32,6 +32,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/world.py
 	$(PY) benchmarks/api.py
+	$(PY) benchmarks/feed.py --quick
 
 clean:
 	rm -rf $(VENV) $(DATA)

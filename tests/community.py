@@ -129,3 +129,44 @@ class Community:
         body: dict[str, Any] = response.json()
         return body
 
+
+
+def error(response: Any, status: int, param: str | None) -> str:
+    """Assert an error answer of `status` naming `param`; returns its message."""
+    assert response.status_code == status, response.text
+    body = response.json()["error"]
+    assert body["param"] == param, body
+    message: str = body["message"]
+    return message
+
+
+def scalar(community: Community, query: Any) -> Any:
+    async def body() -> Any:
+        async with community.services.db.read() as session:
+            return await session.scalar(query)
+
+    return community.run(body())
+
+
+def count(community: Community, model: Any, *where: Any) -> int:
+    from sqlalchemy import func, select
+
+    return int(scalar(community, select(func.count()).select_from(model).where(*where)))
+
+
+def execute(community: Community, statement: Any) -> None:
+    async def body() -> None:
+        async with community.services.db.write() as session:
+            await session.execute(statement)
+
+    community.run(body())
+
+
+def user_id(community: Community, handle: str) -> int:
+    from sqlalchemy import select
+
+    from kinora.app.users.models import User
+
+    found = scalar(community, select(User.id).where(User.handle == handle))
+    assert found is not None, handle
+    return int(found)

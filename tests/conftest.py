@@ -121,13 +121,16 @@ class LiveServer:
         return asyncio.run(create_key(self.settings, name=name, handle=handle))[1]
 
 
+def _module_settings(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, name: str) -> Settings:
+    overrides = getattr(request.module, "LIVE_SETTINGS", {})
+    overrides = overrides() if callable(overrides) else overrides
+    return make_settings(tmp_path_factory.mktemp(name), str(request.param), **overrides)
+
+
 @pytest.fixture(scope="module", params=BACKENDS)
 def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """A server per test module; a module may set LIVE_SETTINGS (a dict, or a function returning one)."""
-    overrides = getattr(request.module, "LIVE_SETTINGS", {})
-    overrides = overrides() if callable(overrides) else overrides
-    settings = make_settings(tmp_path_factory.mktemp("live"), str(request.param), **overrides)
-    with LiveServer(settings) as server:
+    with LiveServer(_module_settings(request, tmp_path_factory, "live")) as server:
         yield server
 
 
@@ -136,8 +139,5 @@ def community(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
     """A fresh /api community per test module (see tests/community.py); LIVE_SETTINGS applies here too."""
     from tests.community import Community
 
-    overrides = getattr(request.module, "LIVE_SETTINGS", {})
-    overrides = overrides() if callable(overrides) else overrides
-    settings = make_settings(tmp_path_factory.mktemp("community"), str(request.param), **overrides)
-    with Community(settings) as found:
+    with Community(_module_settings(request, tmp_path_factory, "community")) as found:
         yield found

@@ -1,14 +1,14 @@
-"""Shared by the feed tests: a topic corpus, error assertions, and direct database reads and changes."""
+"""Shared by the feed tests: a topic corpus and feed helpers (assertions and database access: tests/community.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import update
 
 from kinora.app.feed import candidates
 from kinora.app.generations.models import Generation
-from kinora.app.users.models import User
+from tests.community import execute
 
 # Ten prompts per topic; posted by people the viewer does not follow, they make the steering corpus.
 TOPICS = {
@@ -47,37 +47,9 @@ TOPICS = {
 }
 
 
-def error(response: Any, status: int, param: str | None) -> str:
-    """Assert an error answer of `status` naming `param`; returns its message."""
-    assert response.status_code == status, response.text
-    body = response.json()["error"]
-    assert body["param"] == param, body
-    message: str = body["message"]
-    return message
 
 
-def scalar(community: Any, query: Any) -> Any:
-    async def body() -> Any:
-        async with community.services.db.read() as session:
-            return await session.scalar(query)
 
-    return community.run(body())
-
-
-def count(community: Any, model: Any, *where: Any) -> int:
-    return int(scalar(community, select(func.count()).select_from(model).where(*where)))
-
-
-def execute(community: Any, statement: Any) -> None:
-    async def body() -> None:
-        async with community.services.db.write() as session:
-            await session.execute(statement)
-
-    community.run(body())
-
-
-def user_id(community: Any, handle: str) -> int:
-    return int(scalar(community, select(User.id).where(User.handle == handle)))
 
 
 def refresh(community: Any) -> None:

@@ -15,7 +15,8 @@ from sqlalchemy import update
 
 from kinora.app.feed import candidates
 from kinora.app.social.models import Post
-from tests.app.feed.helpers import execute, refresh
+from tests.app.feed.helpers import refresh
+from tests.community import execute
 
 
 def _pool(community: Any) -> candidates.Pool:

@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from kinora.app.pages import encode_cursor
-from tests.app.feed.helpers import TOPICS, error, for_you, ids, refresh, remix
+from tests.app.feed.helpers import TOPICS, for_you, ids, refresh, remix
+from tests.community import error
 
 
 def _follow(community: Any, who: str, whom: str) -> None:

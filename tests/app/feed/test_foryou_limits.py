@@ -13,7 +13,8 @@ from sqlalchemy import select, update
 
 from kinora.app.feed.models import FeedDay
 from kinora.app.users.models import User
-from tests.app.feed.helpers import TOPICS, execute, for_you, ids, refresh, scalar, user_id
+from tests.app.feed.helpers import TOPICS, for_you, ids, refresh
+from tests.community import execute, scalar, user_id
 
 LIVE_SETTINGS = {"teen_feed_items_per_day": 5}
 TEEN_BIRTH = "2011-03-04"

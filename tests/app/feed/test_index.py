@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from kinora.app.feed import embed, index
 from kinora.app.feed.models import PostEmbedding
-from tests.app.feed.helpers import count, scalar
+from tests.community import count, scalar
 
 
 def test_embed_gives_unit_rows_and_caches_phrases() -> None:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from kinora.app.feed.models import FeedPreference, FeedSignal, View
 from kinora.app.social.models import Post
-from tests.app.feed.helpers import count, error, scalar, user_id
+from tests.community import count, error, scalar, user_id
 
 
 def _counters(community: Any, post_id: int) -> tuple[int, int]:

@@ -13,7 +13,8 @@ import pytest
 
 from kinora.app.feed import steering
 from kinora.app.feed.models import FeedPreference
-from tests.app.feed.helpers import TOPICS, count, error, for_you, refresh, user_id
+from tests.app.feed.helpers import TOPICS, for_you, refresh
+from tests.community import count, error, user_id
 
 
 @pytest.mark.parametrize(("instruction", "more", "less"), [

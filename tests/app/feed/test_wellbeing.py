@@ -15,7 +15,7 @@ from sqlalchemy import delete, update
 from kinora.app.feed import wellbeing
 from kinora.app.feed.models import CheckIn
 from kinora.app.users.models import User
-from tests.app.feed.helpers import count, error, execute, user_id
+from tests.community import count, error, execute, user_id
 
 DAY = 86400
 

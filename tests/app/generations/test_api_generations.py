@@ -5,30 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
-
 from kinora.app.generations.models import Generation
+from tests.community import count, error
 
 GEN_KEYS = {"id", "status", "progress", "prompt", "seconds", "size", "created_at", "completed_at", "remix_of",
             "post_id", "error", "video_url", "thumbnail_url"}
 
 
-def _error(response: Any, status: int, param: str | None) -> str:
-    assert response.status_code == status, response.text
-    body = response.json()["error"]
-    assert body["param"] == param, body
-    message: str = body["message"]
-    return message
-
-
-def _rows(community: Any, gen_id: str) -> int:
-    async def body() -> int:
-        async with community.services.db.read() as session:
-            return int(await session.scalar(select(func.count()).select_from(Generation)
-                                            .where(Generation.id == gen_id)) or 0)
-
-    result: int = community.run(body())
-    return result
 
 
 def test_start_a_generation(community: Any) -> None:
@@ -48,12 +31,12 @@ def test_start_a_generation(community: Any) -> None:
 
 def test_generation_validation(community: Any) -> None:
     bob = community.join("bob")
-    _error(bob.post("/api/generations", json={}), 400, "prompt")
-    _error(bob.post("/api/generations", json={"prompt": "  "}), 400, "prompt")
-    assert "'4'" in _error(bob.post("/api/generations", json={"prompt": "x", "seconds": 30}), 400, "seconds")
-    _error(bob.post("/api/generations", json={"prompt": "x", "size": "big"}), 400, "size")
-    _error(bob.post("/api/generations", json={"prompt": "x", "remix_of": "abc"}), 400, "remix_of")
-    _error(bob.post("/api/generations", json={"prompt": "x", "colour": "red"}), 400, "colour")
+    error(bob.post("/api/generations", json={}), 400, "prompt")
+    error(bob.post("/api/generations", json={"prompt": "  "}), 400, "prompt")
+    assert "'4'" in error(bob.post("/api/generations", json={"prompt": "x", "seconds": 30}), 400, "seconds")
+    error(bob.post("/api/generations", json={"prompt": "x", "size": "big"}), 400, "size")
+    error(bob.post("/api/generations", json={"prompt": "x", "remix_of": "abc"}), 400, "remix_of")
+    error(bob.post("/api/generations", json={"prompt": "x", "colour": "red"}), 400, "colour")
     assert community.anonymous.post("/api/generations", json={"prompt": "x"}).status_code == 401
 
 
@@ -63,9 +46,9 @@ def test_someone_elses_generation_is_not_found(community: Any) -> None:
     draft = community.draft("cal")
     for path in (f"/api/generations/{draft}", f"/api/generations/{draft}/video",
                  f"/api/generations/{draft}/thumbnail"):
-        _error(dee.get(path), 404, "generation_id")
+        error(dee.get(path), 404, "generation_id")
     assert dee.delete(f"/api/drafts/{draft}").status_code == 404
-    assert _rows(community, draft) == 1
+    assert count(community, Generation, Generation.id == draft) == 1
     assert draft not in [g["id"] for g in dee.get("/api/generations").json()["items"]]
     assert dee.get("/api/drafts").json()["items"] == []
 
@@ -86,7 +69,7 @@ def test_lists_and_drafts(community: Any) -> None:
     shown = draft_page["items"][0]
     assert (shown["status"], shown["progress"], shown["video_url"]) == (
         "completed", 100, f"/api/generations/{drafts[-1]}/video")
-    _error(eve.get("/api/drafts", params={"cursor": "eyJpZCI6MX0"}), 400, "cursor")
+    error(eve.get("/api/drafts", params={"cursor": "eyJpZCI6MX0"}), 400, "cursor")
 
 
 def test_draft_media(community: Any) -> None:
@@ -98,7 +81,7 @@ def test_draft_media(community: Any) -> None:
     thumb = fay.get(f"/api/generations/{draft}/thumbnail")
     assert thumb.status_code == 200 and thumb.headers["content-type"] == "image/webp"
     queued = fay.post("/api/generations", json={"prompt": "not yet"}).json()["id"]
-    _error(fay.get(f"/api/generations/{queued}/video"), 400, "generation_id")
+    error(fay.get(f"/api/generations/{queued}/video"), 400, "generation_id")
 
 
 def test_delete_a_draft(community: Any) -> None:
@@ -107,11 +90,11 @@ def test_delete_a_draft(community: Any) -> None:
     folder = community.services.storage.path(f"videos/{draft}")
     assert folder.is_dir()
     assert gus.delete(f"/api/drafts/{draft}").status_code == 204
-    assert _rows(community, draft) == 0 and not folder.exists()
+    assert count(community, Generation, Generation.id == draft) == 0 and not folder.exists()
     assert gus.delete(f"/api/drafts/{draft}").status_code == 404
     posted_draft = community.draft("gus")
     post = gus.post("/api/posts", json={"generation_id": posted_draft}).json()["id"]
-    assert f"post {post}" in _error(gus.delete(f"/api/drafts/{posted_draft}"), 400, "generation_id")
+    assert f"post {post}" in error(gus.delete(f"/api/drafts/{posted_draft}"), 400, "generation_id")
     queued = gus.post("/api/generations", json={"prompt": "running"}).json()["id"]
     assert gus.delete(f"/api/drafts/{queued}").json()["error"]["code"] == "invalid_state"
-    assert _rows(community, posted_draft) == 1 and _rows(community, queued) == 1
+    assert count(community, Generation, Generation.id.in_([posted_draft, queued])) == 2

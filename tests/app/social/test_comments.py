@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from kinora.app.social.models import Comment, Post
-from tests.app.social.helpers import count, error, scalar
+from tests.community import count, error, scalar
 
 
 def _comment_count(community: Any, post_id: int) -> int:

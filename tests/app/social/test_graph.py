@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from kinora.app.social.models import Block, Follow, Notification
-from tests.app.social.helpers import count, error, user_id
+from tests.community import count, error, user_id
 
 
 def _handles(response: Any) -> list[str]:

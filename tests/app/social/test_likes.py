@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 
 from kinora.app.social.models import Like, Notification, Post
-from tests.app.social.helpers import count, error, scalar, user_id
+from tests.community import count, error, scalar, user_id
 
 
 def test_like_and_unlike(community: Any) -> None:

@@ -10,7 +10,8 @@ from sqlalchemy import select, update
 
 from kinora.app.generations.models import COMPLETED, Generation
 from kinora.app.social.models import Post
-from tests.app.social.helpers import error, execute, ids, scalar
+from tests.app.social.helpers import ids
+from tests.community import error, execute, scalar
 
 
 def _complete(community: Any, gen_id: str) -> None:

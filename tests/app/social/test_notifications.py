@@ -12,7 +12,8 @@ from sqlalchemy import update
 
 from kinora.app.social import stream
 from kinora.app.social.models import Notification, Post
-from tests.app.social.helpers import error, execute, ids
+from tests.app.social.helpers import ids
+from tests.community import error, execute
 
 
 def _types(client: Any, **params: Any) -> list[str]:

@@ -10,7 +10,8 @@ from sqlalchemy import select, update
 from kinora.app.feed.models import PostEmbedding
 from kinora.app.generations.models import FAILED, Generation
 from kinora.app.social.models import Post
-from tests.app.social.helpers import count, error, execute, ids, scalar, teen_birth_date
+from tests.app.social.helpers import ids, teen_birth_date
+from tests.community import count, error, execute, scalar
 
 POST_KEYS = {"id", "author", "caption", "visibility", "allow_remix", "prompt", "seconds", "width", "height",
              "video_url", "thumbnail_url", "remix_of", "like_count", "comment_count", "remix_count", "view_count",

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from kinora.app.social.models import Comment, Post, Report
-from tests.app.social.helpers import count, error, make_admin, user_id
+from tests.app.social.helpers import make_admin
+from tests.community import count, error, user_id
 
 
 def test_report_a_post_comment_and_user(community: Any) -> None:

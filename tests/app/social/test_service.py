@@ -10,7 +10,7 @@ from sqlalchemy import update
 from kinora.app.social.models import Post
 from kinora.app.social.service import avatar_url, hydrate
 from kinora.app.users.models import User
-from tests.app.social.helpers import execute, user_id
+from tests.community import execute, user_id
 
 
 def _hydrate(community: Any, viewer: str | None, post_ids: list[int]) -> list[dict[str, Any]]:

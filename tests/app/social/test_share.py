@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.app.social.helpers import error, ids
+from tests.app.social.helpers import ids
+from tests.community import error
 
 
 def test_share_page_of_a_public_post(community: Any) -> None:

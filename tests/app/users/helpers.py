@@ -1,22 +1,15 @@
-"""Shared by the account tests: error assertions, dates relative to today, direct database reads."""
+"""Shared by the account tests: dates relative to today and populated accounts (assertions and database access:
+tests/community.py)."""
 
 from __future__ import annotations
 
 import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from tests.community import user_id
 
 PASSWORD = "correct horse battery"
 
-
-def error(response: Any, status: int, param: str | None) -> str:
-    """Assert an error answer of `status` naming `param`; returns its message."""
-    assert response.status_code == status, response.text
-    body = response.json()["error"]
-    assert body["param"] == param, body
-    message: str = body["message"]
-    return message
 
 
 def years_ago(years: int, days: int = 0) -> str:
@@ -28,24 +21,7 @@ def years_ago(years: int, days: int = 0) -> str:
     return (day + datetime.timedelta(days=days)).isoformat()
 
 
-def scalar(community: Any, query: Any) -> Any:
-    async def body() -> Any:
-        async with community.services.db.read() as session:
-            return await session.scalar(query)
 
-    return community.run(body())
-
-
-def count(community: Any, model: Any, *where: Any) -> int:
-    return int(scalar(community, select(func.count()).select_from(model).where(*where)))
-
-
-def user_id(community: Any, handle: str) -> int:
-    from kinora.app.users.models import User
-
-    found = scalar(community, select(User.id).where(User.handle == handle))
-    assert found is not None, handle
-    return int(found)
 
 
 def add(community: Any, *rows: Any) -> None:

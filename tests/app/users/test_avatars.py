@@ -14,7 +14,8 @@ from PIL import Image, ImageCms
 
 from kinora.app.errors import InvalidRequest
 from kinora.app.users import avatars
-from tests.app.users.helpers import block, error, user_id
+from tests.app.users.helpers import block
+from tests.community import error, user_id
 
 RED, BLUE, GREEN = (220, 20, 20), (20, 20, 220), (20, 200, 20)
 

@@ -14,7 +14,8 @@ from kinora.app.generations.models import Generation
 from kinora.app.social.models import Comment, Like, Post
 from kinora.app.tables import Base
 from kinora.app.users.models import User
-from tests.app.users.helpers import PASSWORD, count, error, populate, scalar, user_columns
+from tests.app.users.helpers import PASSWORD, populate, user_columns
+from tests.community import count, error, scalar
 
 
 def _files(community: Any) -> set[str]:

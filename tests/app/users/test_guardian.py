@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import select
 
 from kinora.app.users.models import User
-from tests.app.users.helpers import error, scalar, years_ago
+from tests.app.users.helpers import years_ago
+from tests.community import error, scalar
 
 
 def test_guardian_pin_locks_the_settings(community: Any) -> None:

@@ -13,7 +13,7 @@ from kinora.app.errors import InvalidRequest
 from kinora.app.pages import encode_cursor
 from kinora.app.users import invites
 from kinora.app.users.models import Invite
-from tests.app.users.helpers import count, error, user_id
+from tests.community import count, error, user_id
 
 LIVE_SETTINGS = {"invites_per_user": 3}
 CODE = re.compile(f"KIN-[{invites.ALPHABET}]{{4}}-[{invites.ALPHABET}]{{4}}")

@@ -15,7 +15,8 @@ from sqlalchemy import select, update
 
 from kinora.app.users.models import LoginSession, PasswordReset
 from kinora.app.users.service import hash_key
-from tests.app.users.helpers import PASSWORD, count, error, scalar, user_id
+from tests.app.users.helpers import PASSWORD
+from tests.community import count, error, scalar, user_id
 
 NEW_PASSWORD = "a much better passphrase"
 LINK = re.compile(r"(\S+)/reset-password\?token=([\w-]+)")

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.app.users.helpers import block, error, follow, publish
+from tests.app.users.helpers import block, follow, publish
+from tests.community import error
 
 NOBODY = {"is_following": False, "follows_you": False, "is_mutual": False, "blocked": False}
 

@@ -12,7 +12,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from kinora.app.users.models import Invite, LoginSession, User
-from tests.app.users.helpers import PASSWORD, count, error, scalar, user_id, years_ago
+from tests.app.users.helpers import PASSWORD, years_ago
+from tests.community import count, error, scalar, user_id
 
 
 def _signup(community: Any, client: TestClient | None = None, **fields: Any) -> Any:

@@ -12,7 +12,7 @@ import pytest
 from kinora.app.errors import InvalidRequest
 from kinora.app.users import service as users
 from kinora.app.users.models import ApiKey
-from tests.app.users.helpers import count, error, user_id
+from tests.community import count, error, user_id
 
 TODAY = datetime.date(2026, 3, 1)
 
