@@ -7,7 +7,7 @@ import binascii
 from typing import Annotated, Any, Generic, TypeVar
 
 import orjson
-from fastapi import Depends, Query
+from fastapi import Depends, Path, Query
 from pydantic import BaseModel
 
 from kinora.app.errors import InvalidRequest
@@ -60,3 +60,8 @@ async def page_params(cursor: Annotated[str | None, Query(max_length=2000)] = No
 
 
 PageDep = Annotated[PageParams, Depends(page_params)]
+
+
+# Row ids: larger numbers name no row, and PostgreSQL's integer would overflow on them (a 500, not a 400).
+MAX_ID = 2**31 - 1
+RowId = Annotated[int, Path(ge=1, le=MAX_ID, description="A row id (positive 32-bit integer).")]

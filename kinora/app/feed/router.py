@@ -24,7 +24,7 @@ from kinora.app.feed.schemas import (
     ViewOut,
     WellbeingReport,
 )
-from kinora.app.pages import PageDep
+from kinora.app.pages import PageDep, RowId
 from kinora.app.responses import Json
 
 router = APIRouter(prefix="/api", tags=["feed"])
@@ -65,14 +65,14 @@ async def delete_preferences(user: Viewer, db: DbDep) -> Response:
 
 
 @router.post("/posts/{post_id}/view", response_model=ViewOut)
-async def view(post_id: int, body: ViewIn, user: Viewer, db: DbDep) -> Response:
+async def view(post_id: RowId, body: ViewIn, user: Viewer, db: DbDep) -> Response:
     """Report watching a post (clients send it as playback ends or is left); watched posts leave For You."""
     return Json(await service.record_view(db, viewer_id=user.id, post_id=post_id, fraction=body.watched_fraction,
                                           completed=body.completed))
 
 
 @router.post("/posts/{post_id}/see-less", status_code=201, response_model=SeeLessOut)
-async def see_less(post_id: int, user: Viewer, db: DbDep) -> Response:
+async def see_less(post_id: RowId, user: Viewer, db: DbDep) -> Response:
     """See less like this: For You moves away from posts similar to this one."""
     await service.see_less(db, viewer_id=user.id, post_id=post_id, on=True)
     foryou.changed(db, user.id)
@@ -80,7 +80,7 @@ async def see_less(post_id: int, user: Viewer, db: DbDep) -> Response:
 
 
 @router.delete("/posts/{post_id}/see-less", status_code=204)
-async def undo_see_less(post_id: int, user: Viewer, db: DbDep) -> Response:
+async def undo_see_less(post_id: RowId, user: Viewer, db: DbDep) -> Response:
     """Take back a "see less like this"."""
     await service.see_less(db, viewer_id=user.id, post_id=post_id, on=False)
     foryou.changed(db, user.id)

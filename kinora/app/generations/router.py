@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
 from kinora.app.deps import DbDep, RunnerDep, SettingsDep, StorageDep, Viewer
@@ -13,7 +13,7 @@ from kinora.app.errors import InvalidRequest, InvalidState, NotFound
 from kinora.app.files import file_response
 from kinora.app.generations import service as generations
 from kinora.app.generations.schemas import CreateParams
-from kinora.app.pages import Page, PageDep, cursor_int, encode_cursor
+from kinora.app.pages import MAX_ID, Page, PageDep, cursor_int, encode_cursor
 from kinora.app.responses import Json
 from kinora.jobs.spec import OUTPUT_FILES
 
@@ -27,7 +27,7 @@ class GenerationCreate(BaseModel):
     prompt: str
     seconds: int | str | None = None  # 4, 8, 12, 16 or 20 (the model's range); a remix keeps its source's
     size: str | None = None  # WIDTHxHEIGHT; a remix keeps its source's
-    remix_of: int | None = None  # a post id: remix that post's video
+    remix_of: int | None = Field(None, ge=1, le=MAX_ID)  # a post id: remix that post's video
 
 
 class GenerationError(BaseModel):

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinora.app.db import Database, Query
 from kinora.app.errors import InvalidRequest
+from kinora.app.pages import MAX_ID
 from kinora.app.social.models import Notification, Post
 from kinora.app.social.service import USER_COLUMNS, user_public
 from kinora.app.social.visibility import blocked, visible_to
@@ -157,7 +158,7 @@ async def unread_count(db: Database, *, user_id: int) -> int:
 
 async def mark_read(session: AsyncSession, *, user_id: int, ids: list[Any] | None) -> int:
     """Mark the given notifications of the user's (all of them when `ids` is None) read; returns how many."""
-    if ids is not None and not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+    if ids is not None and not all(isinstance(i, int) and not isinstance(i, bool) and 0 < i <= MAX_ID for i in ids):
         raise InvalidRequest(f"ids must be a list of notification ids (integers); got {ids[:5]!r}", param="ids")
     query = update(Notification).where(Notification.user_id == user_id, Notification.read_at.is_(None))
     if ids is not None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
+
+from kinora.app.pages import MAX_ID
 
 Visibility = Literal["public", "followers", "mutuals", "private"]
 
@@ -28,7 +30,7 @@ class PostUpdate(Body):
 
 class CommentCreate(Body):
     text: str
-    parent_id: int | None = None
+    parent_id: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 class CommentUpdate(Body):

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from kinora.app.deps import DbDep, MaybeViewer, Viewer
-from kinora.app.pages import PageDep, cursor_int
+from kinora.app.pages import PageDep, RowId, cursor_int
 from kinora.app.responses import Json
 from kinora.app.social import comments
 from kinora.app.social.notifications import HubDep, writing
@@ -17,7 +17,7 @@ router = APIRouter(tags=["comments"])
 
 
 @router.get("/posts/{post_id}/comments", response_model=ThreadPage)
-async def list_comments(post_id: int, user: MaybeViewer, db: DbDep, page: PageDep) -> Response:
+async def list_comments(post_id: RowId, user: MaybeViewer, db: DbDep, page: PageDep) -> Response:
     """Top-level comments, oldest first, each with its first replies and its reply_count."""
     async with db.read() as session:
         rows = await comments.threads(session, viewer_id=id_of(user), post_id=post_id,
@@ -27,7 +27,7 @@ async def list_comments(post_id: int, user: MaybeViewer, db: DbDep, page: PageDe
 
 
 @router.get("/comments/{comment_id}/replies", response_model=CommentPage)
-async def list_replies(comment_id: int, user: MaybeViewer, db: DbDep, page: PageDep) -> Response:
+async def list_replies(comment_id: RowId, user: MaybeViewer, db: DbDep, page: PageDep) -> Response:
     """Replies to a comment, oldest first."""
     async with db.read() as session:
         rows = await comments.replies(session, viewer_id=id_of(user), comment_id=comment_id,
@@ -37,7 +37,7 @@ async def list_replies(comment_id: int, user: MaybeViewer, db: DbDep, page: Page
 
 
 @router.post("/posts/{post_id}/comments", status_code=201, response_model=CommentOut)
-async def create_comment(post_id: int, body: CommentCreate, user: Viewer, db: DbDep, hub: HubDep) -> Response:
+async def create_comment(post_id: RowId, body: CommentCreate, user: Viewer, db: DbDep, hub: HubDep) -> Response:
     """Comment on a post, or reply to one of its top-level comments with parent_id."""
     async with writing(db, hub) as session:
         comment = await comments.create(session, viewer_id=user.id, post_id=post_id, text=body.text,
@@ -47,7 +47,7 @@ async def create_comment(post_id: int, body: CommentCreate, user: Viewer, db: Db
 
 
 @router.patch("/comments/{comment_id}", response_model=CommentOut)
-async def edit_comment(comment_id: int, body: CommentUpdate, user: Viewer, db: DbDep) -> Response:
+async def edit_comment(comment_id: RowId, body: CommentUpdate, user: Viewer, db: DbDep) -> Response:
     """Change the text of your comment."""
     async with db.write() as session:
         await comments.edit(session, viewer_id=user.id, comment_id=comment_id, text=body.text)
@@ -56,7 +56,7 @@ async def edit_comment(comment_id: int, body: CommentUpdate, user: Viewer, db: D
 
 
 @router.delete("/comments/{comment_id}", status_code=204)
-async def delete_comment(comment_id: int, user: Viewer, db: DbDep) -> Response:
+async def delete_comment(comment_id: RowId, user: Viewer, db: DbDep) -> Response:
     """Delete your comment, or a comment on your post; a top-level comment takes its replies with it."""
     async with db.write() as session:
         await comments.remove(session, viewer_id=user.id, comment_id=comment_id)

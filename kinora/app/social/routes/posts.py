@@ -11,7 +11,7 @@ from kinora.app.deps import DbDep, MaybeViewer, StorageDep, Viewer
 from kinora.app.errors import NotFound
 from kinora.app.feed import index
 from kinora.app.files import file_response
-from kinora.app.pages import PageDep, cursor_int
+from kinora.app.pages import PageDep, RowId, cursor_int
 from kinora.app.responses import Json
 from kinora.app.social import graph, likes, posts
 from kinora.app.social.notifications import HubDep, writing
@@ -35,13 +35,13 @@ async def create_post(body: PostCreate, user: Viewer, db: DbDep, hub: HubDep) ->
 
 
 @router.get("/posts/{post_id}", response_model=PostOut)
-async def get_post(post_id: int, user: MaybeViewer, db: DbDep) -> Response:
+async def get_post(post_id: RowId, user: MaybeViewer, db: DbDep) -> Response:
     """A post you may see."""
     return Json(await one_post(db, viewer_id=id_of(user), post_id=post_id))
 
 
 @router.patch("/posts/{post_id}", response_model=PostOut)
-async def update_post(post_id: int, body: PostUpdate, user: Viewer, db: DbDep, hub: HubDep) -> Response:
+async def update_post(post_id: RowId, body: PostUpdate, user: Viewer, db: DbDep, hub: HubDep) -> Response:
     """Change your post's caption, visibility or remix permission."""
     async with writing(db, hub) as session:
         post, recaptioned = await posts.update(session, viewer_id=user.id, post_id=post_id, changes=body)
@@ -52,7 +52,7 @@ async def update_post(post_id: int, body: PostUpdate, user: Viewer, db: DbDep, h
 
 
 @router.delete("/posts/{post_id}", status_code=204)
-async def delete_post(post_id: int, user: Viewer, db: DbDep) -> Response:
+async def delete_post(post_id: RowId, user: Viewer, db: DbDep) -> Response:
     """Delete your post with its likes and comments; its generation stays, as a draft you can post again."""
     async with db.write() as session:
         await posts.delete(session, viewer_id=user.id, post_id=post_id)
@@ -61,13 +61,13 @@ async def delete_post(post_id: int, user: Viewer, db: DbDep) -> Response:
 
 
 @router.get("/posts/{post_id}/video", response_class=Response)
-async def post_video(request: Request, post_id: int, user: MaybeViewer, db: DbDep, storage: StorageDep) -> Response:
+async def post_video(request: Request, post_id: RowId, user: MaybeViewer, db: DbDep, storage: StorageDep) -> Response:
     """The post's MP4 (Range, ETag and If-None-Match honoured)."""
     return await _media(request, post_id, id_of(user), db, storage, "video")
 
 
 @router.get("/posts/{post_id}/thumbnail", response_class=Response)
-async def post_thumbnail(request: Request, post_id: int, user: MaybeViewer, db: DbDep,
+async def post_thumbnail(request: Request, post_id: RowId, user: MaybeViewer, db: DbDep,
                          storage: StorageDep) -> Response:
     """The post's thumbnail (WebP)."""
     return await _media(request, post_id, id_of(user), db, storage, "thumbnail")
@@ -95,7 +95,7 @@ async def user_posts(handle: str, user: MaybeViewer, db: DbDep, page: PageDep) -
 
 
 @router.get("/posts/{post_id}/remixes", response_model=PostPage)
-async def post_remixes(post_id: int, user: MaybeViewer, db: DbDep, page: PageDep) -> Response:
+async def post_remixes(post_id: RowId, user: MaybeViewer, db: DbDep, page: PageDep) -> Response:
     """Remixes of the post that you may see, newest first."""
     async with db.read() as session:
         ids = await posts.remixes(session, viewer_id=id_of(user), post_id=post_id, before=cursor_int(page),
@@ -104,7 +104,7 @@ async def post_remixes(post_id: int, user: MaybeViewer, db: DbDep, page: PageDep
 
 
 @router.get("/posts/{post_id}/lineage", response_model=Lineage)
-async def post_lineage(post_id: int, user: MaybeViewer, db: DbDep) -> Response:
+async def post_lineage(post_id: RowId, user: MaybeViewer, db: DbDep) -> Response:
     """What the post remixes, nearest first, up to the first source you may not see; and how often it was
     remixed."""
     async with db.read() as session:
@@ -113,7 +113,7 @@ async def post_lineage(post_id: int, user: MaybeViewer, db: DbDep) -> Response:
 
 
 @router.post("/posts/{post_id}/like", response_model=PostOut)
-async def like_post(post_id: int, user: Viewer, db: DbDep, hub: HubDep) -> Response:
+async def like_post(post_id: RowId, user: Viewer, db: DbDep, hub: HubDep) -> Response:
     """Like a post (liking again changes nothing)."""
     async with writing(db, hub) as session:
         await likes.like(session, viewer_id=user.id, post_id=post_id)
@@ -121,7 +121,7 @@ async def like_post(post_id: int, user: Viewer, db: DbDep, hub: HubDep) -> Respo
 
 
 @router.delete("/posts/{post_id}/like", response_model=PostOut)
-async def unlike_post(post_id: int, user: Viewer, db: DbDep) -> Response:
+async def unlike_post(post_id: RowId, user: Viewer, db: DbDep) -> Response:
     """Take your like back."""
     async with db.write() as session:
         await likes.unlike(session, viewer_id=user.id, post_id=post_id)

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from kinora.app.deps import Admin, DbDep, Viewer
-from kinora.app.pages import PageDep, cursor_int
+from kinora.app.pages import PageDep, RowId, cursor_int
 from kinora.app.responses import Json
 from kinora.app.social import reports
 from kinora.app.social.schemas import ReportAdmin, ReportCreate, ReportOut, ReportPage, ReportResolve
@@ -33,7 +33,7 @@ async def report_queue(user: Admin, db: DbDep, page: PageDep, status: str = "ope
 
 
 @router.post("/admin/reports/{report_id}", response_model=ReportAdmin)
-async def resolve_report(report_id: int, body: ReportResolve, user: Admin, db: DbDep) -> Response:
+async def resolve_report(report_id: RowId, body: ReportResolve, user: Admin, db: DbDep) -> Response:
     """Admins: resolve or dismiss a report; remove=true deletes the reported post or comment."""
     async with db.write() as session:
         report = await reports.resolve(session, admin_id=user.id, report_id=report_id, body=body)
