@@ -12,7 +12,7 @@ HUGE = 2**31
 def test_huge_ids_in_paths_and_bodies_are_invalid(community: Any) -> None:
     client = community.join("idcheck")
     for path in (f"/api/posts/{HUGE}", f"/api/posts/{HUGE}/comments", f"/api/comments/{HUGE}/replies",
-                 f"/api/posts/0"):
+                 "/api/posts/0"):
         error(client.get(path), 400, path.split("/")[2][:-1] + "_id")
     post = community.post("idcheck")
     error(client.post(f"/api/posts/{post['id']}/comments", json={"text": "hi", "parent_id": HUGE}), 400,
