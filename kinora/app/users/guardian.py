@@ -21,7 +21,7 @@ def check_pin(pin: str) -> str:
 
 async def configure(db: Database, *, user: User, pin: str, personalization: bool, continuous_scroll: bool) -> User:
     """The first call sets the PIN; later calls must give it. Returns the account as changed."""
-    pin_hash = await _pin_hash(user, check_pin(pin))
+    pin_hash = await _pin_hash(db, user, check_pin(pin))
     async with db.write() as session:
         row = await session.get(User, user.id)
         assert row is not None, user.id
@@ -34,7 +34,7 @@ async def unlock(db: Database, *, user: User, pin: str) -> User:
     """Remove the PIN; the settings stay as they are until changed."""
     if user.guardian_pin_hash is None:
         raise InvalidState("no guardian PIN is set", param="pin")
-    await _pin_hash(user, check_pin(pin))
+    await _pin_hash(db, user, check_pin(pin))
     async with db.write() as session:
         row = await session.get(User, user.id)
         assert row is not None, user.id
@@ -42,14 +42,14 @@ async def unlock(db: Database, *, user: User, pin: str) -> User:
         return row
 
 
-async def _pin_hash(user: User, pin: str) -> str:
+async def _pin_hash(db: Database, user: User, pin: str) -> str:
     """The hash to keep: a new one when no PIN is set yet, else the current one once `pin` matches it."""
     if user.guardian_pin_hash is None:
         return await passwords.hash_password(pin)
     key = f"pin:{user.id}"
-    throttle.attempts.check(key, param="pin")
+    throttle.attempts(db).check(key, param="pin")
     if not await passwords.verify(user.guardian_pin_hash, pin):
-        throttle.attempts.failed(key)
+        throttle.attempts(db).failed(key)
         raise InvalidRequest("guardian PIN does not match", param="pin")
-    throttle.attempts.succeeded(key)
+    throttle.attempts(db).succeeded(key)
     return user.guardian_pin_hash

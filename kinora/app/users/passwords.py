@@ -55,13 +55,13 @@ def needs_rehash(password_hash: str) -> bool:
 async def authenticate(db: Database, *, login: str, password: str) -> User:
     """The account if `password` is right; one answer for an unknown login and a wrong password."""
     key = "login:" + login.strip().lower()
-    throttle.attempts.check(key, param="login")
+    throttle.attempts(db).check(key, param="login")
     async with db.read() as session:
         user = await users.find_login(session, login)
     if not await verify(user.password_hash if user else None, password) or user is None:
-        throttle.attempts.failed(key)
+        throttle.attempts(db).failed(key)
         raise Unauthorized("login or password is wrong", param="login", code="invalid_credentials")
-    throttle.attempts.succeeded(key)
+    throttle.attempts(db).succeeded(key)
     assert user.password_hash is not None
     if needs_rehash(user.password_hash):
         new_hash = await hash_password(password)

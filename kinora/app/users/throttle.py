@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import time
+import weakref
 from collections import deque
 
+from kinora.app.db import Database
 from kinora.app.errors import RateLimited
 
 MAX_FAILURES, WINDOW_SECONDS = 5, 900.0
@@ -39,4 +41,12 @@ class Attempts:
         return recent
 
 
-attempts = Attempts()
+_by_db: weakref.WeakKeyDictionary[Database, Attempts] = weakref.WeakKeyDictionary()
+
+
+def attempts(db: Database) -> Attempts:
+    """The counts for the instance whose database is `db` (one per app, not one per process)."""
+    found = _by_db.get(db)
+    if found is None:
+        found = _by_db[db] = Attempts()
+    return found
