@@ -20,7 +20,9 @@ class Post(Base):
 
     __tablename__ = "posts"
     __table_args__ = (
-        Index("ix_posts_author_id_id", "author_id", "id"),
+        # visibility rides along so that "newest posts of these authors that I may see" reads the index alone
+        # (benchmarks/feed.py: the Following page 2-4x faster on PostgreSQL than with (author_id, id)).
+        Index("ix_posts_author_id_id", "author_id", "id", "visibility"),
         Index("ix_posts_visibility_id", "visibility", "id"),
     )
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-22 01:35:08.524218
+Create Date: 2026-11-22 02:43:28.321709
 """
 
 from collections.abc import Sequence
@@ -191,7 +191,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("generation_id", name=op.f("uq_posts_generation_id")),
     )
     with op.batch_alter_table("posts", schema=None) as batch_op:
-        batch_op.create_index("ix_posts_author_id_id", ["author_id", "id"], unique=False)
+        batch_op.create_index("ix_posts_author_id_id", ["author_id", "id", "visibility"], unique=False)
         batch_op.create_index(batch_op.f("ix_posts_remix_of"), ["remix_of"], unique=False)
         batch_op.create_index("ix_posts_visibility_id", ["visibility", "id"], unique=False)
 
