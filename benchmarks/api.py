@@ -289,6 +289,19 @@ class Load:
         self.first_error = self.first_error or why
 
 
+def response_head(received: bytes) -> tuple[int, int, int] | None:
+    """(status, Content-Length or -1 when absent, where the body starts) once `received` holds a whole response
+    head; None while it does not yet."""
+    end = received.find(b"\r\n\r\n")
+    if end < 0:
+        return None
+    lowered = received[:end].lower()
+    at = lowered.find(b"\r\ncontent-length:")
+    stop = lowered.find(b"\r\n", at + 2)
+    length = -1 if at < 0 else int(lowered[at + 17:stop if stop > 0 else end])
+    return int(received[9:12]), length, end + 4
+
+
 class Connection(asyncio.Protocol):
     """One keep-alive connection. Parsing is the minimum that checks a response: the status, Content-Length and
     exactly that many body bytes (the servers never send chunked responses for these routes)."""
@@ -314,21 +327,17 @@ class Connection(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         if self.remaining < 0:
             head = self.head + data if self.head else data
-            end = head.find(b"\r\n\r\n")
-            if end < 0:
+            parsed = response_head(head)
+            if parsed is None:
                 self.head = head
                 return
             self.head = b""
-            lowered = head[:end].lower()
-            at = lowered.find(b"\r\ncontent-length:")
-            if at < 0:
+            self.status, self.length, body_at = parsed
+            if self.length < 0:
                 self.load.fail("a response without Content-Length")
                 self.close()
                 return
-            stop = lowered.find(b"\r\n", at + 2)
-            self.status = int(head[9:12])
-            self.length = int(lowered[at + 17:stop if stop > 0 else end])
-            self.remaining = self.length - (len(head) - end - 4)
+            self.remaining = self.length - (len(head) - body_at)
         else:
             self.remaining -= len(data)
         if self.remaining > 0:

@@ -42,7 +42,8 @@ from urllib.parse import quote
 import asyncpg  # type: ignore[import-untyped]
 import httpx
 import orjson
-from api import HOST, Result, ServerProc, cpu_plan, free_port, machine, start_server, wait_idle, wait_ready
+from api import (HOST, Result, ServerProc, cpu_plan, free_port, machine, response_head, start_server, wait_idle,
+                 wait_ready)
 from feedgen import BuildLog, Community, Scale, embed_texts, generate, load_postgres, load_sqlite
 from rich.console import Console
 from rich.table import Table
@@ -356,21 +357,18 @@ class Walker(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         if self.remaining < 0:
             head = self.head + data
-            end = head.find(b"\r\n\r\n")
-            if end < 0:
+            parsed = response_head(head)
+            if parsed is None:
                 self.head = head
                 return
             self.head = b""
-            lowered = head[:end].lower()
-            at = lowered.find(b"\r\ncontent-length:")
-            if at < 0:
+            self.status, length, body_at = parsed
+            if length < 0:
                 self.walk.fail("a response without Content-Length")
                 self.close()
                 return
-            stop = lowered.find(b"\r\n", at + 2)
-            self.status = int(head[9:12])
-            self.body = [head[end + 4:]]
-            self.remaining = int(lowered[at + 17:stop if stop > 0 else end]) - len(self.body[0])
+            self.body = [head[body_at:]]
+            self.remaining = length - len(self.body[0])
         else:
             self.body.append(data)
             self.remaining -= len(data)

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from kinora.app.pages import MAX_ID
+from kinora.app.users.schemas import UserPublic
 
 Visibility = Literal["public", "followers", "mutuals", "private"]
 
@@ -51,14 +52,6 @@ class ReportResolve(Body):
 
 class NotificationsRead(Body):
     ids: list[Any] | None = None  # notification ids; checked by the service, whose error names `ids`
-
-
-class UserPublic(BaseModel):
-    handle: str
-    display_name: str
-    bio: str
-    avatar_url: str | None
-    created_at: int
 
 
 class PersonOut(UserPublic):
