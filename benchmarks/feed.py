@@ -42,8 +42,18 @@ from urllib.parse import quote
 import asyncpg  # type: ignore[import-untyped]
 import httpx
 import orjson
-from api import (HOST, Result, ServerProc, cpu_plan, free_port, machine, response_head, start_server, wait_idle,
-                 wait_ready)
+from api import (
+    HOST,
+    Result,
+    ServerProc,
+    cpu_plan,
+    free_port,
+    machine,
+    response_head,
+    start_server,
+    wait_idle,
+    wait_ready,
+)
 from feedgen import BuildLog, Community, Scale, embed_texts, generate, load_postgres, load_sqlite
 from rich.console import Console
 from rich.table import Table
