@@ -19,33 +19,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-import numpy.typing as npt
-from PIL import Image
 from rich.console import Console
 from rich.table import Table
-from scipy import ndimage
 
-from kinora.engines.base import Clip
-from kinora.media.encode import write_mp4
-from kinora.media.probe import read_video
+from kinora.media.attacks import Frames, blur, crop, flip, gain, h264, letterbox, panning_scene, psnr, resize
 from kinora.media.watermark import FALSE_POSITIVE_RATE, detect, embed
 from kinora.world.generate import render_plan
 from kinora.world.parse import parse_prompt
 
-Frames = npt.NDArray[np.uint8]
 FPS = 24
 WORLD_PROMPTS = ["three red rubber balls bounce on a wooden floor", "a tower of six wooden blocks collapses"]
-
-
-def synthetic(seed: int, frames: int, height: int, width: int, pan: int = 2) -> Frames:
-    rng = np.random.default_rng(seed)
-    h, w = height + 16, width + pan * frames + 16
-    scale = height / 360  # blob size follows the frame so every size sees the same scene
-    blobs = ndimage.gaussian_filter(rng.normal(size=(h, w, 3)).astype(np.float32), (12 * scale, 12 * scale, 0))
-    texture = ndimage.gaussian_filter(rng.normal(size=(h, w, 3)).astype(np.float32), (1.5, 1.5, 0))
-    image = np.clip(128 + blobs * 900 * scale + texture * 60 * np.linspace(0, 1, w)[None, :, None], 0, 255)
-    image[: height // 3] = 200
-    return np.stack([image[8 : 8 + height, pan * i : pan * i + width] for i in range(frames)]).astype(np.uint8)
 
 
 def world(prompt: str, seconds: float, height: int, width: int) -> Frames:
@@ -53,59 +36,26 @@ def world(prompt: str, seconds: float, height: int, width: int) -> Frames:
     return render_plan(plan, seconds=seconds, width=width, height=height, fps=FPS, seed=2).frames
 
 
-def resize(frames: Frames, factor: float) -> Frames:
-    size = (round(frames.shape[2] * factor / 2) * 2, round(frames.shape[1] * factor / 2) * 2)  # even, for H.264
-    return np.stack([np.asarray(Image.fromarray(f).resize(size, Image.Resampling.BILINEAR)) for f in frames])
-
-
-def h264(frames: Frames, crf: int, tmp: Path) -> Frames:
-    path = write_mp4(Clip(frames, float(FPS), None, 48_000), tmp / "attack.mp4", crf=crf)
-    return read_video(path).frames
-
-
-def crop(frames: Frames, area: float = 0.7) -> Frames:
-    side = np.sqrt(area)
-    h, w = round(frames.shape[1] * side / 2) * 2, round(frames.shape[2] * side / 2) * 2  # even, for H.264
-    return frames[:, 13 : 13 + h, 37 : 37 + w]
-
-
-def letterbox(frames: Frames) -> Frames:
-    t, h, w, _ = frames.shape  # a 16:9 clip padded into a 4:3 canvas, then scaled to 0.75x
-    canvas = np.zeros((t, w * 3 // 4, w, 3), dtype=np.uint8)
-    top = (canvas.shape[1] - h) // 2
-    canvas[:, top : top + h] = frames
-    return resize(canvas, 0.75)
-
-
-def gain(frames: Frames, factor: float, pivot: float) -> Frames:
-    return np.asarray(np.clip((frames.astype(np.float32) - pivot) * factor + pivot, 0, 255), dtype=np.uint8)
-
-
 def attacks(tmp: Path) -> dict[str, Callable[[Frames], Frames]]:
     return {
         "clean": lambda f: f,
-        "H.264 CRF 23": lambda f: h264(f, 23, tmp),
-        "H.264 CRF 28": lambda f: h264(f, 28, tmp),
-        "H.264 CRF 32": lambda f: h264(f, 32, tmp),
+        "H.264 CRF 23": lambda f: h264(f, fps=FPS, crf=23, folder=tmp),
+        "H.264 CRF 28": lambda f: h264(f, fps=FPS, crf=28, folder=tmp),
+        "H.264 CRF 32": lambda f: h264(f, fps=FPS, crf=32, folder=tmp),
         "resize 0.5x": lambda f: resize(f, 0.5),
         "crop 70% area": crop,
-        "horizontal flip": lambda f: f[:, :, ::-1],
+        "horizontal flip": flip,
         "letterbox 4:3": letterbox,
         "frame rate /2 + trim": lambda f: f[3::2],
         "brightness +20%": lambda f: gain(f, 1.2, 0.0),
         "brightness -20%": lambda f: gain(f, 0.8, 0.0),
         "contrast +20%": lambda f: gain(f, 1.2, 128.0),
         "contrast -20%": lambda f: gain(f, 0.8, 128.0),
-        "blur sigma 1": lambda f: ndimage.gaussian_filter(f, (0, 1, 1, 0)),
-        "CRF 32 + 0.5x": lambda f: h264(resize(f, 0.5), 32, tmp),
-        "crop + flip + CRF 28": lambda f: h264(crop(f)[:, :, ::-1], 28, tmp),
-        "crop + flip + 0.5x + CRF 32": lambda f: h264(resize(crop(f)[:, :, ::-1], 0.5), 32, tmp),
+        "blur sigma 1": blur,
+        "CRF 32 + 0.5x": lambda f: h264(resize(f, 0.5), fps=FPS, crf=32, folder=tmp),
+        "crop + flip + CRF 28": lambda f: h264(flip(crop(f)), fps=FPS, crf=28, folder=tmp),
+        "crop + flip + 0.5x + CRF 32": lambda f: h264(resize(flip(crop(f)), 0.5), fps=FPS, crf=32, folder=tmp),
     }
-
-
-def psnr(a: Frames, b: Frames) -> float:
-    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
-    return float(10 * np.log10(255**2 / mse))
 
 
 def bit_accuracy(decoded: bytes | None, payload: bytes) -> float:
@@ -124,7 +74,7 @@ def main() -> None:
     args = parser.parse_args()
     width, height = (int(v) for v in args.size.split("x"))
     n = round(args.seconds * FPS)
-    clips = [synthetic(s, n, height, width) for s in range(args.scenes)]
+    clips = [panning_scene(s, n, height, width) for s in range(args.scenes)]
     clips += [world(p, args.seconds, height, width) for p in WORLD_PROMPTS]
     rng = np.random.default_rng(0)
     payloads = [rng.bytes(8) for _ in clips]
@@ -159,7 +109,7 @@ def main() -> None:
             )  # fmt: skip
     Console(width=120).print(table)
     false_hits = sum(
-        detect(synthetic(1000 + s, 12, height // 2, width // 2, pan=s % 4)).found for s in range(args.unmarked)
+        detect(panning_scene(1000 + s, 12, height // 2, width // 2, pan=s % 4)).found for s in range(args.unmarked)
     )
     print(f"PSNR: mean {np.mean(psnrs):.1f} dB, worst {min(psnrs):.1f} dB")
     print(f"embed {embed_fps:.0f} frames/s, detect {detect_frames / detect_seconds:.0f} frames/s at {args.size}")
