@@ -188,6 +188,52 @@ def show_config() -> None:
     console.print(table)
 
 
+@app.command()
+def verify(
+    file: Annotated[Path, typer.Argument(help="The video to check.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of the summary.")] = False,
+) -> None:
+    """Where did this clip come from? Reads its C2PA manifest and its invisible watermarks, and looks for it
+    among this instance's generations."""
+    import asyncio
+
+    from kinora.app.bootstrap import with_services
+    from kinora.app.provenance.service import verify as verify_file
+
+    if not file.is_file():
+        raise typer.BadParameter(f"FILE must be an existing file; got {str(file)!r}", param_hint="FILE")
+    settings = _settings()
+    with console.status(f"Reading the manifest, watermarks and fingerprints of {file.name}...", spinner="dots"):
+        try:
+            report = asyncio.run(with_services(settings, lambda s: verify_file(
+                file, db=s.db, inst=s.provenance, viewer_id=None, operator=True)))
+        except ValueError as e:
+            raise typer.BadParameter(f"FILE is not a video Kinora can read: {e}", param_hint="FILE") from e
+    if as_json:
+        typer.echo(json.dumps(report, indent=2))
+        return
+    _print_verification(report)
+
+
+def _print_verification(report: dict[str, Any]) -> None:
+    from rich.panel import Panel
+    from rich.table import Table
+
+    manifest, mark = report["c2pa"], report["watermark"]
+    table = Table(show_header=False, box=None)
+    signer = manifest["signer"]["subject"] if manifest["signer"] else "-"
+    table.add_row("C2PA", f"{manifest['status']}" + (", AI-generated" if manifest["ai_generated"] else "")
+                  + (", trusted signer" if manifest["trusted"] else "") + f"  (signer: {signer})")
+    origin = "this instance" if mark["this_instance"] else f"instance {mark['instance_id']}"
+    table.add_row("watermark", f"found in {' and '.join(mark['read_from'])}: {origin}, generation "
+                  f"{mark['generation_id'] or '?'}" if mark["found"] else "not found")
+    for m in report["matches"]:
+        table.add_row("similar", f"{m['generation_id']}" + (f" (post {m['post_id']})" if m["post_id"] else "")
+                      + f"  {m['similarity']:.0%}")
+    console.print(table)
+    console.print(Panel(report["verdict"], title="verdict"))
+
+
 admin = typer.Typer(help="Instance administration.", no_args_is_help=True)
 api_keys = typer.Typer(help="API keys for /v1.", no_args_is_help=True)
 admin.add_typer(api_keys, name="api-key")

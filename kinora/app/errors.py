@@ -47,6 +47,13 @@ class Unauthorized(DomainError):
     default_code = "invalid_api_key"
 
 
+class Forbidden(DomainError):
+    """The caller is known and the thing exists, but this instance does not allow the action."""
+
+    status = 403
+    default_code = "forbidden"
+
+
 class RateLimited(DomainError):
     status = 429
     type = "rate_limit_error"
@@ -56,3 +63,8 @@ class RateLimited(DomainError):
         seconds = max(1, round(retry_after))
         super().__init__(message, param=param, headers={"retry-after": str(seconds),
                                                         "retry-after-ms": str(seconds * 1000)})
+
+
+class TooLarge(DomainError):
+    status = 413
+    default_code = "too_large"

@@ -23,6 +23,7 @@ from kinora.app.feed import embed
 from kinora.app.feed import router as feed
 from kinora.app.generations import router as generations
 from kinora.app.openai_api import router as openai_api
+from kinora.app.provenance import router as provenance
 from kinora.app.responses import Json
 from kinora.app.social import router as social
 from kinora.app.users import router as users
@@ -55,7 +56,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True, warm:
         if warm:
             tasks.append(asyncio.create_task(_warm_up()))
         if run_jobs:
-            app.state.runner = EmbeddedRunner(settings, services.db, services.storage,
+            app.state.runner = EmbeddedRunner(settings, services.db, services.storage, services.provenance,
                                               on_finished=sender.nudge if sender else None)
             await app.state.runner.start()
         # What startup made lives as long as the process: keep it out of the collector's full passes, which
@@ -75,7 +76,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True, warm:
                   telemetry={"tracing": enabled, "metrics": enabled, "logs": enabled})
     app.include_router(openai_api.hot)  # first: the most requested routes match without trying the others
     app.include_router(openai_api.router)
-    for domain in (users, generations, social, feed):
+    for domain in (users, generations, social, feed, provenance):
         app.include_router(domain.router)
     app.add_exception_handler(DomainError, _domain_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]

@@ -12,6 +12,8 @@ from sqlalchemy.orm import aliased
 from kinora.app.db import Database
 from kinora.app.generations import service as generations
 from kinora.app.generations.models import COMPLETED, IN_PROGRESS, QUEUED, Generation
+from kinora.app.provenance import lookup
+from kinora.app.users.models import User
 from kinora.app.webhooks import service as webhooks
 from kinora.config import Settings
 
@@ -67,7 +69,10 @@ async def complete(db: Database, settings: Settings, video_id: str, attempt: int
             return False
         now = time.time()
         gen.status, gen.progress, gen.completed_at = COMPLETED, 100, now
+        prints = output.pop("fingerprint", None)
         gen.output_key, gen.output = f"videos/{video_id}/{attempt}", output
+        if prints is not None:
+            await lookup.store(session, gen.seq, prints)
         gen.seed = output.get("seed", gen.seed)
         gen.lease_until, gen.worker = None, None
         if settings.media_ttl_seconds:
@@ -109,6 +114,13 @@ async def output_key(db: Database, video_id: str) -> str | None:
     async with db.read() as session:
         key: str | None = await session.scalar(select(Generation.output_key).where(Generation.id == video_id))
         return key
+
+
+async def owner_handle(db: Database, owner_id: int) -> str | None:
+    """The @handle a job's visible watermark names."""
+    async with db.read() as session:
+        handle: str | None = await session.scalar(select(User.handle).where(User.id == owner_id))
+        return handle
 
 
 async def expired(db: Database, now: float) -> list[tuple[str, int]]:

@@ -24,6 +24,7 @@ from kinora.jobs import queue
 from kinora.jobs import spec as msg
 from kinora.jobs.spec import JobSpec
 from kinora.jobs.worker import worker_main
+from kinora.media.provenance import InstanceProvenance
 
 log = logging.getLogger("kinora.runner")
 HOST = socket.gethostname()
@@ -47,9 +48,9 @@ class WorkerHandle:
 
 
 class EmbeddedRunner:
-    def __init__(self, settings: Settings, db: Database, storage: LocalStorage,
+    def __init__(self, settings: Settings, db: Database, storage: LocalStorage, provenance: InstanceProvenance,
                  on_finished: Callable[[], None] | None = None) -> None:
-        self.settings, self.db, self.storage = settings, db, storage
+        self.settings, self.db, self.storage, self.provenance = settings, db, storage, provenance
         self.on_finished = on_finished  # after a job ends, e.g. to wake the webhook sender
         self.workers: dict[str, WorkerHandle] = {}
         self._inbox: asyncio.Queue[tuple[WorkerHandle, tuple[Any, ...] | None]] = asyncio.Queue()
@@ -158,7 +159,7 @@ class EmbeddedRunner:
             if gen is None:
                 return
             source_key = await queue.output_key(self.db, gen.source_id) if gen.source_id else None
-            job = self._job_spec(gen, source_key)
+            job = self._job_spec(gen, source_key, await queue.owner_handle(self.db, gen.owner_id))
             handle.job, handle.cancel_sent, handle.last_write, handle.progress = job, False, time.time(), 0
             handle.conn.send((msg.JOB, job))
 
@@ -175,11 +176,12 @@ class EmbeddedRunner:
             for key in await queue.expire_media(self.db, time.time()):
                 self.storage.delete(key)
 
-    def _job_spec(self, gen: Generation, source_key: str | None) -> JobSpec:
+    def _job_spec(self, gen: Generation, source_key: str | None, handle: str | None) -> JobSpec:
         return JobSpec(
             video_id=gen.id, attempt=gen.attempt, kind=gen.kind, engine=gen.engine, prompt=gen.prompt,
             seconds=gen.seconds, width=gen.width, height=gen.height, fps=gen.fps, seed=gen.seed,
             out_dir=str(self.storage.path(f"videos/{gen.id}/{gen.attempt}")),
+            seq=gen.seq, model=gen.model, provenance=self.provenance, handle=handle,
             image_path=str(self.storage.path(gen.input_key)) if gen.input_key else None,
             source_dir=str(self.storage.path(source_key)) if source_key else None,
             options=dict(gen.options))

@@ -8,6 +8,7 @@ import shutil
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ import numpy as np
 from kinora.engines.base import Clip, Engine, GenerationCancelled, GenerationRequest
 from kinora.jobs import spec as msg
 from kinora.jobs.spec import ENGINE_SHARE, OUTPUT_FILES, JobSpec
+from kinora.media.provenance import Stamp
 
 CONTEXT_SECONDS = 2.0  # of the source's frames handed to engines as `remix_of` context
 PROGRESS_EVERY = 0.2  # seconds between progress messages
@@ -116,9 +118,11 @@ def _error_code(error: Exception) -> str:
 
 def run_job(job: JobSpec, engine: Engine, progress: Callable[[float], None],
             cancelled: Callable[[], bool]) -> dict[str, Any]:
-    """Generate, then write video.mp4, thumbnail.webp, spritesheet.jpg and metadata.json into job.out_dir."""
-    from kinora.media.derive import write_extension, write_spritesheet, write_thumbnail
-    from kinora.media.encode import write_mp4
+    """Generate, mark and sign; write video.mp4 (visible mark), clean.mp4, thumbnail.webp, spritesheet.jpg and
+    metadata.json into job.out_dir. The output's "fingerprint" is for the lookup index, not for clients."""
+    from kinora.media import marking
+    from kinora.media.derive import write_spritesheet, write_thumbnail
+    from kinora.media.provenance import payload
 
     req = GenerationRequest(prompt=job.prompt, seconds=float(job.seconds), width=job.width, height=job.height,
                             fps=job.fps, seed=job.seed, image=_load_image(job.image_path),
@@ -126,21 +130,71 @@ def run_job(job: JobSpec, engine: Engine, progress: Callable[[float], None],
     clip = engine.generate(req, lambda f: progress(ENGINE_SHARE * f), cancelled)
     out = Path(job.out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    video, encoding = out / OUTPUT_FILES["video"], (lambda f: progress(ENGINE_SHARE + 0.08 * f))
-    seconds = len(clip.frames) / clip.fps
-    if job.kind == "extend" and job.source_dir is not None:
-        seam = write_extension(Path(job.source_dir) / OUTPUT_FILES["video"], clip, video, progress=encoding)
-        clip.metadata["stitched_from_seconds"], seconds = seam, seam + seconds
-    else:
-        write_mp4(clip, video, progress=encoding)
+    stamp = _stamp(job)
+    data = payload(job.provenance.instance_id, job.seq)
+    clip = marking.mark(clip, data, job.provenance)
+    progress(ENGINE_SHARE + 0.03)
+    seconds = _write_videos(job, clip, stamp, out, progress)
     if cancelled():
         raise GenerationCancelled
+    for name in ("video", "clean"):
+        marking.sign(out / OUTPUT_FILES[name], job.provenance, stamp, data)
+    video = out / OUTPUT_FILES["video"]
     write_thumbnail(video, out / OUTPUT_FILES["thumbnail"])
     sheet = write_spritesheet(video, out / OUTPUT_FILES["spritesheet"])
     (out / "metadata.json").write_text(json.dumps(clip.metadata, default=_jsonable))
     return {"files": OUTPUT_FILES,
             "seconds": round(seconds, 3), "has_audio": clip.audio is not None,
-            "bytes": video.stat().st_size, "spritesheet": sheet.to_dict(), "seed": clip.metadata.get("seed")}
+            "bytes": video.stat().st_size, "spritesheet": sheet.to_dict(), "seed": clip.metadata.get("seed"),
+            "fingerprint": marking.fingerprints(clip)}
+
+
+def _stamp(job: JobSpec) -> Stamp:
+    from kinora import __version__
+
+    generator = {"version": __version__, "engine": job.engine, "model": job.model, "generation": job.video_id,
+                 "instance": job.provenance.name}
+    return Stamp(seq=job.seq, handle=job.handle, generator=generator,
+                 title=f"{job.provenance.name} {job.video_id}")
+
+
+def _write_videos(job: JobSpec, clip: Clip, stamp: Stamp, out: Path, progress: Callable[[float], None]) -> float:
+    """Encode the clean and the visibly marked MP4 (for an extension: the source's clean video, then `clip`).
+    Returns the video's length in seconds."""
+    from kinora.media import marking
+    from kinora.media.derive import write_extension
+    from kinora.media.encode import write_mp4
+    from kinora.media.probe import probe
+
+    clean, video = out / OUTPUT_FILES["clean"], out / OUTPUT_FILES["video"]
+    height, width = clip.frames.shape[1:3]
+    first, second = _span(progress, ENGINE_SHARE + 0.03, 0.04), _span(progress, ENGINE_SHARE + 0.07, 0.04)
+    if job.kind == "extend" and job.source_dir is not None:
+        source = _source_video(Path(job.source_dir))
+        total = probe(source).frames + len(clip.frames)
+        overlay = marking.visible_overlay(job.provenance, stamp, n_frames=total, fps=clip.fps, width=width,
+                                          height=height)
+        seam = write_extension(source, clip, clean, progress=first)
+        write_extension(source, clip, video, progress=second, overlay=overlay)
+        clip.metadata["stitched_from_seconds"] = seam
+        return seam + len(clip.frames) / clip.fps
+    overlay = marking.visible_overlay(job.provenance, stamp, n_frames=len(clip.frames), fps=clip.fps, width=width,
+                                      height=height)
+    write_mp4(clip, clean, progress=first)
+    write_mp4(replace(clip, frames=overlay.apply(clip.frames)), video, progress=second)
+    return len(clip.frames) / clip.fps
+
+
+def _span(progress: Callable[[float], None], start: float, width: float) -> Callable[[float], None]:
+    """`progress` for one step that fills [start, start + width] of the bar."""
+    return lambda fraction: progress(start + width * fraction)
+
+
+def _source_video(folder: Path) -> Path:
+    """A source's clean video: the pictures engines and extensions build on carry no visible label (outputs
+    from before provenance have only video.mp4)."""
+    clean = folder / OUTPUT_FILES["clean"]
+    return clean if clean.exists() else folder / OUTPUT_FILES["video"]
 
 
 def _options(job: JobSpec) -> dict[str, Any]:
@@ -163,7 +217,7 @@ def _load_source(folder: str | None) -> Clip | None:
     from kinora.media.derive import last_frames
     from kinora.media.probe import read_audio
 
-    path = Path(folder) / OUTPUT_FILES["video"]
+    path = _source_video(Path(folder))
     frames, fps = last_frames(path, CONTEXT_SECONDS)
     audio, _, rate = read_audio(path)
     if audio is not None:

@@ -56,6 +56,7 @@ BAND_LO_HZ = 600.0
 BAND_HZ = 125.0
 BANDS = 32  # 600..4600 Hz: AAC at 64 kb/s keeps this band faithfully, and 16 kHz resampling too
 BAND_PAIRS = BANDS // 2
+MIN_SAMPLE_RATE = int(2 * (BAND_LO_HZ + BANDS * BAND_HZ))  # the marked band must lie under Nyquist
 PERIOD_FRAMES = 24  # 1.92 s
 TIME_PAIRS = PERIOD_FRAMES // 2  # frames (4k + r, 4k + r + 2), r in {0, 1}
 GROUPS = CODED_BITS // TIME_PAIRS  # 8 bits per time pair, each over 2 of its 16 band pairs (8 cells)
@@ -136,8 +137,8 @@ def embed(audio: npt.NDArray[np.float32], sample_rate: int, payload: bytes) -> n
         raise ValueError(f"payload must be {PAYLOAD_BYTES} bytes; got {len(payload)}")
     if audio.ndim != 2 or audio.shape[1] < 1:
         raise ValueError(f"audio must be (S, C); got shape {audio.shape}")
-    if sample_rate < 2 * (BAND_LO_HZ + BANDS * BAND_HZ):
-        raise ValueError(f"sample_rate must be >= {int(2 * (BAND_LO_HZ + BANDS * BAND_HZ))}; got {sample_rate}")
+    if sample_rate < MIN_SAMPLE_RATE:
+        raise ValueError(f"sample_rate must be >= {MIN_SAMPLE_RATE}; got {sample_rate}")
     win, hop = round(FRAME_S * sample_rate), round(HOP_S * sample_rate)
     if audio.shape[0] < 4 * win:
         return audio.copy()  # too short to carry anything; leave it untouched

@@ -106,12 +106,14 @@ def write_spritesheet(
 
 
 def write_extension(source: Path, continuation: Clip, out: Path, *,
-                    progress: Callable[[float], None] | None = None) -> float:
+                    progress: Callable[[float], None] | None = None,
+                    overlay: Callable[[int, npt.NDArray[np.uint8]], npt.NDArray[np.uint8]] | None = None) -> float:
     """Write the MP4 of a video extension to `out`: every frame and sample of the MP4 at `source`, then
     `continuation`. The source is decoded one frame at a time straight into the encoder, so a two-minute
     chain never sits in memory. Sizes, frame rates and sample rates must match (ValueError names both
     sides). The source's sound is cut or padded to its pictures' length, so the continuation's sound starts
-    exactly at the seam. Returns the seam's time in seconds."""
+    exactly at the seam. `overlay(index, frame)`, when given, changes every frame of the result on its way to
+    the encoder (the visible watermark). Returns the seam's time in seconds."""
     info = probe(source)
     frames = continuation.frames
     if frames.ndim != 4 or frames.shape[3] != 3:
@@ -131,7 +133,11 @@ def write_extension(source: Path, continuation: Clip, out: Path, *,
         yield from _decoded(source, info.frames)
         yield from frames
 
-    write_frames(all_frames(), info.frames + len(frames), (info.width, info.height), continuation.fps, sound,
+    def overlaid() -> Iterator[npt.NDArray[np.uint8]]:
+        for i, frame in enumerate(all_frames()):
+            yield frame if overlay is None else overlay(i, frame)
+
+    write_frames(overlaid(), info.frames + len(frames), (info.width, info.height), continuation.fps, sound,
                  sample_rate, out, progress=progress)
     return seam
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import struct
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -88,13 +89,16 @@ def probe(path: str | Path) -> MediaInfo:
         )
 
 
-def read_video(path: str | Path, *, max_side: int | None = None) -> DecodedMedia:
+def read_video(path: str | Path, *, max_side: int | None = None, max_seconds: float | None = None) -> DecodedMedia:
     """Decode every frame (RGB, optionally scaled down so the longer side is at most `max_side`) and the
-    first audio stream. FFmpeg drops the AAC encoder delay, so audio sample i plays at
+    first audio stream; with `max_seconds`, only that much of each from their start. FFmpeg drops the AAC
+    encoder delay, so audio sample i plays at
     `audio_start + i / sample_rate` on the same clock as `frame_times`."""
     path = Path(path)
     if max_side is not None and max_side < 2:
         raise ValueError(f"max_side must be at least 2; got {max_side}")
+    if max_seconds is not None and max_seconds <= 0:
+        raise ValueError(f"max_seconds must be positive; got {max_seconds}")
     with _open(path) as container:
         video = _video_stream(container, path)
         fps = _stream_fps(video)
@@ -105,14 +109,17 @@ def read_video(path: str | Path, *, max_side: int | None = None) -> DecodedMedia
         frames = np.empty((max(1, int(video.frames or 0)), size[1], size[0], 3), dtype=np.uint8)
         times: list[float] = []
         for frame in container.decode(video):
+            at = float(frame.time) if frame.time is not None else len(times) / fps
+            if max_seconds is not None and times and at >= times[0] + max_seconds:
+                break
             if len(times) == len(frames):
                 frames = np.concatenate([frames, np.empty_like(frames)])
             rgb = frame.reformat(width=size[0], height=size[1], format="rgb24", interpolation="AREA")
             frames[len(times)] = rgb.to_ndarray()
-            times.append(float(frame.time) if frame.time is not None else len(times) / fps)
+            times.append(at)
     if not times:
         raise ValueError(f"{path}: the video stream holds no decodable frames")
-    audio, audio_start, sample_rate = read_audio(path)
+    audio, audio_start, sample_rate = read_audio(path, max_seconds=max_seconds)
     return DecodedMedia(
         frames=frames[: len(times)],
         frame_times=np.asarray(times, dtype=np.float64),
@@ -207,7 +214,8 @@ def _major_brand(path: Path, boxes: list[tuple[str, int, int]]) -> str | None:
     return None
 
 
-def read_audio(path: Path) -> tuple[npt.NDArray[np.float32] | None, float, int]:
+def read_audio(path: Path, *, max_seconds: float | None = None) -> tuple[npt.NDArray[np.float32] | None, float, int]:
+    """(samples (S, C), time of the first sample, sample rate) of the first audio stream, or (None, 0, rate)."""
     with _open(path) as container:
         if not container.streams.audio:
             return None, 0.0, 0
@@ -215,11 +223,14 @@ def read_audio(path: Path) -> tuple[npt.NDArray[np.float32] | None, float, int]:
         stream.thread_type = "AUTO"
         chunks: list[npt.NDArray[np.float32]] = []
         start: float | None = None
-        rate = int(stream.codec_context.sample_rate)
+        rate, decoded = int(stream.codec_context.sample_rate), 0
         for frame in container.decode(stream):
             if start is None and frame.time is not None:
                 start = float(frame.time)
             chunks.append(_audio_samples(frame))
+            decoded += len(chunks[-1])
+            if max_seconds is not None and decoded >= max_seconds * rate:
+                break
     if not chunks:
         return None, 0.0, rate
     audio = np.concatenate(chunks, axis=0)
@@ -245,3 +256,32 @@ def _audio_samples(frame: Any) -> npt.NDArray[np.float32]:
             scaled = samples.astype(np.float64) / (int(info.max) + 1)
         return np.ascontiguousarray(scaled.T, dtype=np.float32)
     return np.ascontiguousarray(samples.T, dtype=np.float32)
+
+
+def video_windows(path: str | Path, *, seconds: float, max_seconds: float,
+                  max_side: int | None = None) -> Iterator[tuple[npt.NDArray[np.uint8], float]]:
+    """Consecutive windows of `seconds` of RGB frames (T, H, W, 3) and the stream's fps, from the first
+    `max_seconds` of the video, decoded as they are needed: a long upload never sits in memory whole."""
+    if not 0 < seconds <= max_seconds:
+        raise ValueError(f"seconds must be in (0, max_seconds={max_seconds}]; got {seconds}")
+    path = Path(path)
+    with _open(path) as container:
+        video = _video_stream(container, path)
+        fps = _stream_fps(video)
+        size = _scaled_size(int(video.codec_context.width), int(video.codec_context.height), max_side)
+        video.thread_type = "AUTO"
+        window: list[npt.NDArray[np.uint8]] = []
+        first: float | None = None
+        end = seconds
+        for frame in container.decode(video):
+            at = float(frame.time) if frame.time is not None else 0.0
+            first = at if first is None else first
+            if at - first >= max_seconds:
+                break
+            if at - first >= end and window:
+                yield np.stack(window), fps
+                window, end = [], end + seconds
+            rgb = frame.reformat(width=size[0], height=size[1], format="rgb24", interpolation="AREA")
+            window.append(rgb.to_ndarray())
+        if window:
+            yield np.stack(window), fps

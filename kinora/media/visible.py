@@ -77,16 +77,38 @@ def path(n_frames: int, fps: float, *, frame: tuple[int, int], mark: tuple[int, 
     return np.rint(start + (end - start) * eased).astype(np.int64)
 
 
+class Overlay:
+    """The moving label for one clip of `n_frames`, applied a frame at a time (an extension's frames stream
+    from disk into the encoder and never sit in memory together)."""
+
+    def __init__(self, text: str, *, n_frames: int, fps: float, width: int, height: int, seed: int) -> None:
+        self.mark = render(text, width=width, height=height)
+        self.size = (width, height)
+        self.positions = path(n_frames, fps, frame=(width, height), mark=self.mark.size, seed=seed)  # (T, 2)
+
+    def __call__(self, index: int, frame: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+        """Frame `index` (H, W, 3) uint8 with the label blended in (a new array)."""
+        if frame.shape[1::-1] != self.size:
+            raise ValueError(f"frame must be {self.size[0]}x{self.size[1]}; got {frame.shape[1]}x{frame.shape[0]}")
+        x, y = self.positions[min(index, len(self.positions) - 1)]
+        w, h = self.mark.size
+        out = frame.copy()
+        roi = out[y:y + h, x:x + w].astype(np.float32)  # (h, w, 3)
+        blended = roi * (1.0 - self.mark.alpha) + self.mark.rgb * self.mark.alpha
+        out[y:y + h, x:x + w] = np.clip(np.rint(blended), 0, 255).astype(np.uint8)
+        return out
+
+    def apply(self, frames: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+        """`frames` (T, H, W, 3) uint8, the first of the clip's, with the label blended in (a new array)."""
+        out = np.empty_like(frames)
+        for i, frame in enumerate(frames):
+            out[i] = self(i, frame)
+        return out
+
+
 def apply(frames: npt.NDArray[np.uint8], *, text: str, fps: float, seed: int) -> npt.NDArray[np.uint8]:
     """`frames` (T, H, W, 3) uint8 with the moving label blended in (a new array)."""
     if frames.ndim != 4 or frames.shape[-1] != 3:
         raise ValueError(f"frames must be (T, H, W, 3); got shape {frames.shape}")
     n, height, width = frames.shape[:3]
-    mark = render(text, width=width, height=height)
-    w, h = mark.size
-    out = frames.copy()
-    for i, (x, y) in enumerate(path(n, fps, frame=(width, height), mark=(w, h), seed=seed)):
-        roi = out[i, y:y + h, x:x + w].astype(np.float32)  # (h, w, 3)
-        blended = roi * (1.0 - mark.alpha) + mark.rgb * mark.alpha
-        out[i, y:y + h, x:x + w] = np.clip(np.rint(blended), 0, 255).astype(np.uint8)
-    return out
+    return Overlay(text, n_frames=n, fps=fps, width=width, height=height, seed=seed).apply(frames)

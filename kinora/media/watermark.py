@@ -13,15 +13,26 @@ Why this design (see provenance-safety.md §1.3, where block-DCT marks fail on c
 * A quarter of the cells carry the sync chips; the rest carry the 204 bits of a rate-1/2, constraint-7
   convolutional code of 64 payload bits + CRC-32 (3-4 cells a coded bit in every tile), decoded by
   soft-decision Viterbi. A clip decodes as found only when the CRC matches, so an unmarked clip is
-  reported found with probability at most `FALSE_POSITIVE_RATE` (8 CRC checks at 2**-32 each).
+  reported found with probability at most `FALSE_POSITIVE_RATE` (8 CRC checks at 2**-32 each) per key tried.
+* A key (an int below 2**63) seeds the chips and which cells carry which bit. Every instance uses
+  `PUBLIC_KEY` unless told otherwise, so any instance reads any other's marks; a mark made with a private
+  key is found only by a `detect` that is given that key. `detect` tries several keys for little more
+  than the cost of one: the residual, its period and the folded tiles are shared, and only the sync and
+  decoding run per key. Layouts are built per key on first use and cached.
 * Cells are 4 px or more and smoothed, so the mark is mid-frequency (it survives H.264 at CRF 32 and a
-  0.5x resize). Its strength follows local texture: flat areas get `_FLAT_STRENGTH` luma levels RMS,
-  busy ones up to `_MAX_STRENGTH`, and the clip's overall RMS is capped at `_TARGET_RMS` (PSNR >= 40 dB).
+  0.5x resize). Its strength follows fine detail, not shading: flat and smoothly shaded areas (lit walls,
+  floors, skies) get `_FLAT_STRENGTH` luma levels RMS, which changes no pixel by more than 2 levels;
+  areas that stay busy all around for a few frames get up to `_MAX_STRENGTH`. The amplitude is set per
+  block of 2x2 cells, smoothed over neighbouring blocks and frames and interpolated bilinearly between
+  block centres, so it has no block edges and does not flicker; the clip's overall RMS is capped at
+  `_TARGET_RMS` (PSNR >= 40 dB).
 """
 
 from __future__ import annotations
 
+import functools
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +43,10 @@ from scipy import ndimage
 from kinora.media.probe import read_video
 
 PAYLOAD_BYTES = 8
-_KEY = 0x4B494E4F  # "KINO": the secret that seeds the chips; a deployment may choose its own
+# "KINO": the default key that seeds the chips. Every instance embeds and reads with it unless configured
+# otherwise, so any Kinora instance can read any other's marks; a private key hides marks from the rest.
+PUBLIC_KEY = 0x4B494E4F
+_KEY_LIMIT = 2**63
 _CELLS = 32  # tile side in cells
 _REF_CELL = 4  # detection resamples the residual so one cell is this many pixels
 _REF_TILE = _CELLS * _REF_CELL
@@ -41,14 +55,18 @@ _MEMORY = 6  # convolutional code: constraint length 7, generators 171 and 133 (
 _GENERATORS = (0o171, 0o133)
 _CODED_BITS = 2 * (_INFO_BITS + _MEMORY)  # tail-terminated: 204
 _FLAT_STRENGTH = 1.5  # luma levels of mark (RMS) in flat areas
-_TEXTURE_GAIN = 0.2  # extra strength per level of local luma standard deviation
+_ACTIVITY_SAMPLES = 4  # activity is measured on n x n luma samples a block, each minus its 3x3 neighbours' mean
+_DETAIL_KNEE = 1.5  # RMS detail, in luma levels, below which an area counts as flat (faint noise, dither)
+_TEXTURE_GAIN = 0.9  # extra strength per level of RMS detail above the knee
 _MAX_STRENGTH = 6.0
+_MASK_SPAN = (5, 5, 5)  # (frames, blocks, blocks) that must all be busy for a block's mark to grow
+_MASK_SMOOTH = (5, 3, 3)  # (frames, blocks, blocks) the amplitude is averaged over
 _SMOOTH = 0.33  # pattern smoothing, in cells: softer is less visible and survives compression better
 _TARGET_RMS = 2.4  # cap on the mark's RMS over a clip: 20*log10(255/2.42) = 40.4 dB PSNR with the rounding
 _MIN_SYNC_SCORE = 4.0  # sync peak, in standard deviations of the correlation surface, to try decoding
 _MIN_FRAME_SCORE = 4.0  # a single frame's sync score must pass this to count in the frame-aligned decode
 _MAX_ATTEMPTS = 4  # candidates decoded per detection, twice each (averaged and frame-aligned)
-# Each CRC check is a 2**-32 chance of a false match: bound per detection on an unmarked clip (~1.9e-9).
+# Each CRC check is a 2**-32 chance of a false match: bound per key tried on an unmarked clip (~1.9e-9).
 FALSE_POSITIVE_RATE = 2 * _MAX_ATTEMPTS * 2.0**-32
 
 
@@ -62,6 +80,7 @@ class Detection:
     scale: tuple[float, float] = (1.0, 1.0)  # detected (y, x) size of the tile relative to the embedded one
     # What the best-synchronised decode read, even when its CRC failed: only for measuring bit accuracy.
     decoded: bytes | None = None
+    key: int | None = None  # the key whose mark was found; None when nothing was
 
 
 @dataclass(frozen=True)
@@ -70,18 +89,26 @@ class _Layout:
     role: npt.NDArray[np.int64]  # (C, C) -1 for a sync cell, else the coded-bit index it carries
 
 
-def _layout() -> _Layout:
-    rng = np.random.default_rng(_KEY)
+def _check_key(key: object, name: str = "key") -> int:
+    if isinstance(key, bool) or not isinstance(key, int | np.integer) or not 0 <= int(key) < _KEY_LIMIT:
+        raise ValueError(f"{name} must be an int in [0, 2**63); got {key!r}")
+    return int(key)
+
+
+@functools.lru_cache(maxsize=32)
+def _layout(key: int) -> _Layout:
+    """The keyed cell signs and roles; cached, since a detection asks for them many times per key."""
+    rng = np.random.default_rng(key)
     chips = rng.choice(np.array([-1.0, 1.0], dtype=np.float32), size=(_CELLS, _CELLS))
     n = _CELLS * _CELLS
     data_cells = n * 3 // 4
     role = np.full(n, -1, dtype=np.int64)
     # Scatter each bit's cells over the tile so a local defect (a logo, a bar) costs every bit a little.
     role[rng.permutation(n)[:data_cells]] = np.arange(data_cells) % _CODED_BITS
-    return _Layout(chips, role.reshape(_CELLS, _CELLS))
-
-
-_LAYOUT = _layout()
+    grid = role.reshape(_CELLS, _CELLS)
+    for shared in (chips, grid):  # handed out by the cache to every caller
+        shared.flags.writeable = False
+    return _Layout(chips, grid)
 
 
 def _smooth_tile(cell_values: npt.NDArray[np.float32], cell: int) -> npt.NDArray[np.float32]:
@@ -139,11 +166,12 @@ def _viterbi(soft: npt.NDArray[np.float64]) -> npt.NDArray[np.uint8]:
     return bits[: steps - _MEMORY]
 
 
-def _mark_tile(payload: bytes, cell: int) -> npt.NDArray[np.float32]:
+def _mark_tile(payload: bytes, cell: int, key: int) -> npt.NDArray[np.float32]:
     """The unit-RMS pixel tile (C*cell, C*cell) for `payload`: sync cells keep their chip, data cells
     carry chip times coded bit."""
-    signs = np.where(_LAYOUT.role < 0, 1.0, _convolve(_info_bits(payload))[np.maximum(_LAYOUT.role, 0)])
-    tile = _smooth_tile((_LAYOUT.chips * signs).astype(np.float32), cell)
+    layout = _layout(key)
+    signs = np.where(layout.role < 0, 1.0, _convolve(_info_bits(payload))[np.maximum(layout.role, 0)])
+    tile = _smooth_tile((layout.chips * signs).astype(np.float32), cell)
     return np.asarray(tile / np.sqrt(np.mean(tile**2)), dtype=np.float32)
 
 
@@ -159,45 +187,83 @@ def _luma(frames: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
 
 
 def _strength(frames: npt.NDArray[np.uint8], block: int) -> npt.NDArray[np.float32]:
-    """Mark amplitude per `block`-sized block (T, ceil(H/block), ceil(W/block)) from the block's luma
-    standard deviation: texture hides the mark, flat areas show it. The luma is sampled every second
-    pixel, which measures texture well enough at a quarter of the cost."""
+    """Mark amplitude at the centre of every `block`-sized block (T, ceil(H/block), ceil(W/block)).
+
+    Only fine detail hides the mark, so activity is the RMS of the luma minus its local mean: shading,
+    gradients and smooth blobs count as flat. A block's mark grows only when the blocks around it are busy
+    for several frames too (a minimum filter over space and time), so object outlines moving over flat
+    walls do not drag a halo of stronger mark with them, and the result is averaged over space and time,
+    so the amplitude never jumps between neighbouring blocks or between frames of a still area. Sampling
+    the luma sparsely keeps the variance of fine texture (aliased, but still there) at a fraction of the
+    cost, while smooth shading stays smooth."""
     t, h, w, _ = frames.shape
     hb, wb = -(-h // block), -(-w // block)
-    half = block // 2
-    luma = _luma(frames[:, ::2, ::2])
-    luma = np.pad(luma, ((0, 0), (0, hb * half - luma.shape[1]), (0, wb * half - luma.shape[2])), mode="edge")
-    activity = luma.reshape(t, hb, half, wb, half).std(axis=(2, 4))  # (T, hb, wb)
-    activity = ndimage.uniform_filter(activity, size=(1, 3, 3), mode="nearest")
-    amp = np.clip(_FLAT_STRENGTH + _TEXTURE_GAIN * activity, _FLAT_STRENGTH, _MAX_STRENGTH)
+    n = _ACTIVITY_SAMPLES
+    # n evenly spaced sample rows and columns in every block; where the last block runs past the frame, its
+    # samples repeat the edge pixels.
+    rows = np.minimum(np.arange(hb * n) * block // n, h - 1)
+    cols = np.minimum(np.arange(wb * n) * block // n, w - 1)
+    activity = np.empty((t, hb, wb), dtype=np.float32)
+    for i in range(t):  # frame by frame: the temporaries stay in cache
+        luma = _luma(frames[i][rows][:, cols])  # (hb * n, wb * n)
+        detail = luma - ndimage.uniform_filter(luma, size=3, mode="nearest")
+        # (hb * n, wb * n) -> (hb, n, wb, n) -> mean over each block's n x n samples -> (hb, wb)
+        activity[i] = np.sqrt((detail * detail).reshape(hb, n, wb, n).mean(axis=(1, 3)))
+    activity = ndimage.minimum_filter(activity, size=_MASK_SPAN, mode="nearest")
+    activity = ndimage.uniform_filter(activity, size=_MASK_SMOOTH, mode="nearest")
+    amp = np.clip(_FLAT_STRENGTH + _TEXTURE_GAIN * (activity - _DETAIL_KNEE), _FLAT_STRENGTH, _MAX_STRENGTH)
     # The pattern has unit RMS and is independent of the texture, so this caps the mark's RMS.
     rms = float(np.sqrt(np.mean(amp**2)))
     return np.asarray(amp * min(1.0, _TARGET_RMS / rms), dtype=np.float32)
 
 
-def embed(frames: npt.NDArray[np.uint8], payload: bytes) -> npt.NDArray[np.uint8]:
-    """Return `frames` (T, H, W, 3) uint8 with the 8-byte `payload` invisibly marked into every frame."""
+def _interpolation(pixels: int, blocks: int, block: int) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float32]]:
+    """Linear interpolation between block centres along one axis: each pixel's lower block index (pixels,)
+    and the weight of the block after it (pixels,); past the outer centres the edge value is held."""
+    pos = np.clip((np.arange(pixels) + 0.5) / block - 0.5, 0.0, blocks - 1.0)
+    low = np.minimum(pos.astype(np.intp), max(blocks - 2, 0))
+    return low, (pos - low).astype(np.float32)
+
+
+def embed(frames: npt.NDArray[np.uint8], payload: bytes, *, key: int = PUBLIC_KEY) -> npt.NDArray[np.uint8]:
+    """Return `frames` (T, H, W, 3) uint8 with the 8-byte `payload` invisibly marked into every frame, under
+    `key` (only `detect` given the same key finds it)."""
     if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
         raise ValueError(f"frames must be (T, H, W, 3) uint8; got {frames.shape} {frames.dtype}")
     if len(payload) != PAYLOAD_BYTES:
         raise ValueError(f"payload must be {PAYLOAD_BYTES} bytes; got {len(payload)}")
+    key = _check_key(key)
     t, h, w, _ = frames.shape
     cell = _cell_size(h, w)
     block = 2 * cell
     amp = _strength(frames, block)  # (T, hb, wb)
     _, hb, wb = amp.shape
-    tile = _mark_tile(payload, cell)
-    pattern = np.tile(tile, (-(-hb * block // tile.shape[0]), -(-wb * block // tile.shape[1])))
-    pattern = pattern[: hb * block, : wb * block].reshape(hb, block, wb, block)
+    tile = _mark_tile(payload, cell, key)
+    pattern = np.tile(tile, (-(-h // tile.shape[0]), -(-w // tile.shape[1])))[:h, :w]  # (H, W)
+    # Bilinear amplitude times pattern, split as a[y0] * pattern + (a[y0 + 1] - a[y0]) * (wy * pattern):
+    # the per-frame work is then two row gathers, two products and a sum.
+    y0, wy = _interpolation(h, hb, block)
+    x0, wx = _interpolation(w, wb, block)
+    x1 = np.minimum(x0 + 1, wb - 1)
+    weighted = wy[:, None] * pattern  # (H, W)
     out = np.empty_like(frames)
     for i in range(t):  # frame by frame: the temporaries stay in cache, and memory does not grow with T
-        delta = (amp[i, :, None, :, None] * pattern).reshape(hb * block, wb * block)[:h, :w]  # (H, W)
-        # Frames are integers, so rounding the change first gives the same pixels with int16 arithmetic.
-        step = np.rint(delta, out=delta).astype(np.int16)
-        pixels = frames[i].astype(np.int16)
-        pixels += step[..., None]  # the same change on R, G and B moves luma only
-        out[i] = np.clip(pixels, 0, 255, out=pixels)
+        rows = amp[i][:, x0] * (1.0 - wx) + amp[i][:, x1] * wx  # (hb, W): amplitude along x
+        rises = np.diff(rows, axis=0, append=rows[-1:])  # (hb, W): change to the next block centre down
+        delta = rows[y0] * pattern  # (H, W)
+        delta += rises[y0] * weighted
+        _add_luma(frames[i], np.rint(delta, out=delta), out[i])
     return out
+
+
+def _add_luma(frame: npt.NDArray[np.uint8], step: npt.NDArray[np.float32], out: npt.NDArray[np.uint8]) -> None:
+    """out = clip(frame + step) on R, G and B alike (so only luma moves), `step` (H, W) whole numbers."""
+    change = step.astype(np.int16)
+    pixels = frame.astype(np.int16)
+    for c in range(3):  # one channel at a time: broadcasting `change` over a length-3 axis is far slower
+        pixels[..., c] += change
+    np.clip(pixels, 0, 255, out=pixels)
+    out[...] = pixels
 
 
 def _residuals(frames: npt.NDArray[np.uint8], max_frames: int) -> npt.NDArray[np.float32]:
@@ -216,16 +282,33 @@ def _residuals(frames: npt.NDArray[np.uint8], max_frames: int) -> npt.NDArray[np
     return out
 
 
-def _aligned_tile(
-    residuals: npt.NDArray[np.float32], flipped: bool, scale: tuple[float, float]
-) -> npt.NDArray[np.float32]:
+class _Folds:
+    """Folded tiles of the averaged residual and of each frame's residual, memoised by (flipped, scale):
+    folding resamples whole frames, so it is done once however many keys are tried."""
+
+    def __init__(self, residuals: npt.NDArray[np.float32], mean: npt.NDArray[np.float32]) -> None:
+        self.residuals, self.mean = residuals, mean
+        self._mean: dict[tuple[bool, tuple[float, float]], npt.NDArray[np.float32]] = {}
+        self._frames: dict[tuple[bool, tuple[float, float]], list[npt.NDArray[np.float32]]] = {}
+
+    def mean_tile(self, flipped: bool, scale: tuple[float, float]) -> npt.NDArray[np.float32]:
+        if (flipped, scale) not in self._mean:
+            self._mean[flipped, scale] = _fold(self.mean[:, ::-1] if flipped else self.mean, *scale)
+        return self._mean[flipped, scale]
+
+    def frame_tiles(self, flipped: bool, scale: tuple[float, float]) -> list[npt.NDArray[np.float32]]:
+        if (flipped, scale) not in self._frames:
+            self._frames[flipped, scale] = [_fold(r[:, ::-1] if flipped else r, *scale) for r in self.residuals]
+        return self._frames[flipped, scale]
+
+
+def _aligned_tile(folds: _Folds, flipped: bool, scale: tuple[float, float], key: int) -> npt.NDArray[np.float32]:
     """Fold every frame on its own, shift each tile onto the sync pattern and sum them weighted by their
     sync score. Compression carries the mark along with moving content in predicted frames, so the
     frames' marks need not line up; frames without a clear mark get no weight."""
     acc = np.zeros((_REF_TILE, _REF_TILE), dtype=np.float32)
-    for r in residuals:
-        tile = _fold(r[:, ::-1] if flipped else r, *scale)
-        score, (dy, dx) = _sync(tile)
+    for tile in folds.frame_tiles(flipped, scale):
+        score, (dy, dx) = _sync(tile, key)
         if score > _MIN_FRAME_SCORE:
             acc += (score - _MIN_FRAME_SCORE) ** 2 * np.roll(tile, (-dy, -dx), axis=(0, 1)) / (tile.std() + 1e-6)
     return acc
@@ -260,46 +343,62 @@ def _fold(res: npt.NDArray[np.float32], scale_y: float, scale_x: float) -> npt.N
     )
 
 
-_SYNC_TILE = _smooth_tile(np.where(_LAYOUT.role < 0, _LAYOUT.chips, 0.0).astype(np.float32), _REF_CELL)
-_SYNC_FFT = np.conj(np.fft.rfft2(_SYNC_TILE))
+@functools.lru_cache(maxsize=32)
+def _sync_fft(key: int) -> npt.NDArray[np.complex128]:
+    """Conjugate spectrum of the key's sync pattern at the reference cell size (P, P // 2 + 1)."""
+    layout = _layout(key)
+    sync_tile = _smooth_tile(np.where(layout.role < 0, layout.chips, 0.0).astype(np.float32), _REF_CELL)
+    spectrum = np.conj(np.fft.rfft2(sync_tile))
+    spectrum.flags.writeable = False
+    return spectrum
 
 
-def _sync(tile: npt.NDArray[np.float32]) -> tuple[float, tuple[int, int]]:
-    """Score (peak z-score) and cyclic shift (dy, dx) of the sync pattern in a folded tile."""
-    corr = np.fft.irfft2(np.fft.rfft2(tile) * _SYNC_FFT, s=tile.shape)
+def _sync(tile: npt.NDArray[np.float32], key: int) -> tuple[float, tuple[int, int]]:
+    """Score (peak z-score) and cyclic shift (dy, dx) of the key's sync pattern in a folded tile."""
+    corr = np.fft.irfft2(np.fft.rfft2(tile) * _sync_fft(key), s=tile.shape)
     idx = int(np.argmax(corr))
     dy, dx = divmod(idx, tile.shape[1])
     return float((corr.flat[idx] - corr.mean()) / (corr.std() + 1e-12)), (dy, dx)
 
 
-def _cells(tile: npt.NDArray[np.float32], shift: tuple[int, int]) -> npt.NDArray[np.float64]:
+def _cells(tile: npt.NDArray[np.float32], shift: tuple[int, int], layout: _Layout) -> npt.NDArray[np.float64]:
     """Each cell's summed residual times its chip (C, C): positive where the cell carries a +1."""
     # Smoothing with the embedding's kernel first makes the cell sums a matched filter.
     aligned = ndimage.gaussian_filter(
         np.roll(tile, (-shift[0], -shift[1]), axis=(0, 1)), _REF_CELL * _SMOOTH, mode="wrap"
     )
     sums = aligned.reshape(_CELLS, _REF_CELL, _CELLS, _REF_CELL).sum(axis=(1, 3), dtype=np.float64)
-    return np.asarray(sums * _LAYOUT.chips, dtype=np.float64)
+    return np.asarray(sums * layout.chips, dtype=np.float64)
 
 
-def _decode(tile: npt.NDArray[np.float32], shift: tuple[int, int]) -> tuple[bytes, bool, int]:
+def _soft_bits(cells: npt.NDArray[np.float64], layout: _Layout) -> npt.NDArray[np.float64]:
+    """Soft value of every coded bit (204,): the sum of its cells."""
+    data = layout.role >= 0
+    return np.bincount(layout.role[data], weights=cells[data], minlength=_CODED_BITS).astype(np.float64)
+
+
+def _decode(tile: npt.NDArray[np.float32], shift: tuple[int, int], key: int) -> tuple[bytes, bool, int]:
     """The decoded payload, whether its CRC matches, and the coded bits the Viterbi decoder overruled."""
-    cells = _cells(tile, shift)
-    data = _LAYOUT.role >= 0
-    soft = np.bincount(_LAYOUT.role[data], weights=cells[data], minlength=_CODED_BITS)  # (204,)
-    bits = _viterbi(soft.astype(np.float64))
+    soft = _soft_bits(_cells(tile, shift, _layout(key)), _layout(key))
+    bits = _viterbi(soft)
     raw = np.packbits(bits).tobytes()
     payload, crc = raw[:PAYLOAD_BYTES], raw[PAYLOAD_BYTES:]
     errors = int(np.sum(np.sign(soft) != _convolve(bits)))
     return payload, zlib.crc32(payload).to_bytes(4, "big") == crc, errors
 
 
-def detect(frames: npt.NDArray[np.uint8], *, max_frames: int = 48) -> Detection:
-    """Look for the mark in `frames` (T, H, W, 3) uint8, any size, flipped or not."""
+def detect(frames: npt.NDArray[np.uint8], *, max_frames: int = 48, keys: Sequence[int] = (PUBLIC_KEY,)) -> Detection:
+    """Look for the mark in `frames` (T, H, W, 3) uint8, any size, flipped or not, under each of `keys` in
+    turn; the result names the key that decoded. Each key tried adds `FALSE_POSITIVE_RATE` to the chance
+    that an unmarked clip is reported found."""
     if frames.ndim != 4 or frames.shape[-1] != 3 or len(frames) == 0:
         raise ValueError(f"frames must be (T, H, W, 3) with T >= 1; got {frames.shape}")
     if max_frames < 1:
         raise ValueError(f"max_frames must be at least 1; got {max_frames}")
+    if isinstance(keys, int | str | bytes) or len(keys) == 0:
+        raise ValueError(f"keys must be a non-empty sequence of keys; got {keys!r}")
+    checked = list(dict.fromkeys(_check_key(k, "keys") for k in keys))  # in order, without repeats
+    # Everything up to the folded tiles depends only on the frames, so it is shared by all keys.
     residuals = _residuals(frames, max_frames)  # (N, H, W)
     res = residuals.mean(axis=0)
     res -= res.mean()
@@ -312,57 +411,75 @@ def detect(frames: npt.NDArray[np.uint8], *, max_frames: int = 48) -> Detection:
     # Content with its own repeats (floor boards, tiles) can outrank the mark's period on one axis, and most
     # edits keep pixels square, so each period found on either axis is also tried on both.
     pairs = {(py, px) for py in ys[:3] for px in xs[:3]} | {(p, p) for p in ys + xs}
+    folds = _Folds(residuals, res)
+    best: Detection | None = None
+    for key in checked:
+        found = _detect_key(folds, sorted(pairs), key)
+        if found.found:
+            return found
+        if best is None or found.score > best.score:
+            best = found
+    assert best is not None  # `checked` is not empty
+    return best
+
+
+def _detect_key(
+    folds: _Folds,
+    pairs: list[tuple[float, float]],
+    key: int,
+) -> Detection:
+    """Sync and decode under one key, from the folds shared by all keys."""
     candidates: list[tuple[float, tuple[int, int], npt.NDArray[np.float32], bool, tuple[float, float]]] = []
     for flipped in (False, True):
-        view = res[:, ::-1] if flipped else res
-        for py, px in sorted(pairs):
+        for py, px in pairs:
             scale = (py / _REF_TILE, px / _REF_TILE)
-            tile = _fold(view, *scale)
-            score, shift = _sync(tile)
+            tile = folds.mean_tile(flipped, scale)
+            score, shift = _sync(tile, key)
             candidates.append((score, shift, tile, flipped, scale))
     candidates.sort(key=lambda c: -c[0])
     best = Detection(False, None, candidates[0][0] if candidates else 0.0, 0)
     for score, shift, tile, flipped, scale in candidates[:_MAX_ATTEMPTS]:
         if score < _MIN_SYNC_SCORE:
             break
-        view = res[:, ::-1] if flipped else res
-        score, shift, tile, scale = _refine(view, score, shift, tile, scale)
-        payload, ok, errors = _decode(tile, shift)
+        score, shift, tile, scale = _refine(folds, flipped, score, shift, tile, scale, key)
+        payload, ok, errors = _decode(tile, shift, key)
         if ok:
-            return Detection(True, payload, score, errors, flipped, scale, payload)
-        if len(residuals) > 1:
-            aligned = _aligned_tile(residuals, flipped, scale)
-            payload, ok, errors = _decode(aligned, (0, 0))
+            return Detection(True, payload, score, errors, flipped, scale, payload, key)
+        if len(folds.residuals) > 1:
+            aligned = _aligned_tile(folds, flipped, scale, key)
+            payload, ok, errors = _decode(aligned, (0, 0), key)
             if ok:
-                return Detection(True, payload, _sync(aligned)[0], errors, flipped, scale, payload)
+                return Detection(True, payload, _sync(aligned, key)[0], errors, flipped, scale, payload, key)
         if best.decoded is None:
             best = Detection(False, None, score, 0, flipped, scale, payload)
     if best.decoded is None and candidates:
         # Nothing synchronised well enough to try: still read the best candidate, for bit-accuracy figures.
         score, shift, tile, flipped, scale = candidates[0]
-        best = Detection(False, None, score, 0, flipped, scale, _decode(tile, shift)[0])
+        best = Detection(False, None, score, 0, flipped, scale, _decode(tile, shift, key)[0])
     return best
 
 
 def _refine(
-    res: npt.NDArray[np.float32],
+    folds: _Folds,
+    flipped: bool,
     score: float,
     shift: tuple[int, int],
     tile: npt.NDArray[np.float32],
     scale: tuple[float, float],
+    key: int,
 ) -> tuple[float, tuple[int, int], npt.NDArray[np.float32], tuple[float, float]]:
     """Hill-climb the (y, x) scale on how coherently the folded tile holds the mark: a period estimate off
     by 0.5% already drifts the far tiles by a cell, so the autocorrelation peak alone is not precise."""
-    fit = _coherence(tile, shift)
+    fit = _coherence(tile, shift, key)
     step, rounds = 0.004, 0
     while step > 0.0005 and rounds < 50:  # each round improves the fit or halves the step; 50 bounds drift
         rounds += 1
         improved = False
         for dy, dx in ((step, 0.0), (-step, 0.0), (0.0, step), (0.0, -step), (step, step), (-step, -step)):
             trial = (scale[0] * (1 + dy), scale[1] * (1 + dx))
-            t = _fold(res, *trial)
-            s, sh = _sync(t)
-            f = _coherence(t, sh)
+            t = folds.mean_tile(flipped, trial)
+            s, sh = _sync(t, key)
+            f = _coherence(t, sh, key)
             if f > fit:
                 fit, score, shift, tile, scale, improved = f, s, sh, t, trial, True
         if not improved:
@@ -370,19 +487,21 @@ def _refine(
     return score, shift, tile, scale
 
 
-def _coherence(tile: npt.NDArray[np.float32], shift: tuple[int, int]) -> float:
+def _coherence(tile: npt.NDArray[np.float32], shift: tuple[int, int], key: int) -> float:
     """Sum of |soft bit| plus the sync cells' agreement, relative to the tile's energy: it grows as the
     cells line up, whatever the payload."""
-    cells = _cells(tile, shift)
-    data = _LAYOUT.role >= 0
-    soft = np.bincount(_LAYOUT.role[data], weights=cells[data], minlength=_CODED_BITS)
-    return float((np.abs(soft).sum() + cells[~data].sum()) / (np.sqrt(np.sum(tile**2)) + 1e-12))
+    layout = _layout(key)
+    cells = _cells(tile, shift, layout)
+    soft = _soft_bits(cells, layout)
+    return float((np.abs(soft).sum() + cells[layout.role < 0].sum()) / (np.sqrt(np.sum(tile**2)) + 1e-12))
 
 
-def detect_file(path: str | Path, *, seconds: float = 4.0, max_frames: int = 48) -> Detection:
-    """Detect the mark in the first `seconds` of the video at `path`."""
+def detect_file(
+    path: str | Path, *, seconds: float = 4.0, max_frames: int = 48, keys: Sequence[int] = (PUBLIC_KEY,)
+) -> Detection:
+    """Detect the mark in the first `seconds` of the video at `path`, under each of `keys`."""
     if seconds <= 0:
         raise ValueError(f"seconds must be positive; got {seconds}")
     media = read_video(path)
     frames = media.frames[media.frame_times < media.frame_times[0] + seconds]
-    return detect(frames, max_frames=max_frames)
+    return detect(frames, max_frames=max_frames, keys=keys)

@@ -13,6 +13,7 @@ from kinora.media.attacks import Frames, blur, crop, flip, gain, h264, letterbox
 from kinora.media.encode import write_mp4
 from kinora.media.watermark import (
     FALSE_POSITIVE_RATE,
+    PUBLIC_KEY,
     _convolve,
     _info_bits,
     _viterbi,
@@ -22,6 +23,7 @@ from kinora.media.watermark import (
 )
 
 PAYLOAD = bytes.fromhex("0123456789abcdef")
+PRIVATE_KEY = 0x5EC2E70FA1A5  # an instance's own key
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +50,26 @@ def test_flat_frames_change_by_at_most_two_levels(size: tuple[int, int]) -> None
     marked = embed(flat, PAYLOAD)
     assert np.abs(marked.astype(np.int16) - 128).max() <= 2
     assert psnr(flat, marked) >= 44.0
+
+
+def test_gentle_shading_counts_as_flat() -> None:
+    # A lit wall: a slow ramp of 40 levels across the frame, no texture.
+    ramp = np.linspace(90, 130, 640, dtype=np.float32)[None, None, :, None]
+    wall = np.broadcast_to(ramp, (3, 360, 640, 3)).round().astype(np.uint8)
+    change = embed(wall, PAYLOAD).astype(np.int16) - wall
+    assert np.abs(change).max() <= 2
+
+
+def test_flat_area_beside_texture_stays_faint_and_steady() -> None:
+    rng = np.random.default_rng(3)
+    frames = np.full((6, 360, 640, 3), 120, dtype=np.uint8)
+    frames[:, :, 320:] = np.clip(120 + rng.normal(0, 25, (360, 320, 1)), 0, 255).astype(np.uint8)  # still texture
+    change = embed(frames, PAYLOAD).astype(np.int16) - frames
+    # the texture carries a stronger mark, which fades in smoothly: no halo spills onto the flat half
+    assert np.abs(change[:, :, 320:]).max() > 3
+    assert np.abs(change[:, :, :300]).max() <= 2
+    # a still picture gets the same mark in every frame: nothing flickers
+    assert (change == change[:1]).all()
 
 
 @pytest.mark.parametrize(
@@ -82,6 +104,18 @@ def test_detect_file_reads_the_first_seconds(marked: Frames, tmp_path: Path) -> 
     assert found.found and found.payload == PAYLOAD and not found.flipped
 
 
+def test_default_key_is_reported(marked: Frames) -> None:
+    assert detect(marked).key == PUBLIC_KEY
+
+
+def test_a_private_key_is_found_only_when_tried(original: Frames) -> None:
+    private = embed(original, PAYLOAD, key=PRIVATE_KEY)
+    found = detect(private, keys=(PUBLIC_KEY, PRIVATE_KEY))
+    assert found.found and found.payload == PAYLOAD and found.key == PRIVATE_KEY
+    missed = detect(private, keys=(PUBLIC_KEY,))
+    assert not missed.found and missed.payload is None and missed.key is None
+
+
 def test_unmarked_clips_are_not_found() -> None:
     assert FALSE_POSITIVE_RATE < 1e-8
     for seed in range(50):
@@ -110,3 +144,11 @@ def test_bad_arguments_are_named() -> None:
         embed(np.zeros((64, 64, 3), dtype=np.uint8), PAYLOAD)
     with pytest.raises(ValueError, match="frames"):
         detect(np.zeros((0, 64, 64, 3), dtype=np.uint8))
+    frame = np.zeros((1, 64, 64, 3), dtype=np.uint8)
+    for key in (-1, 2**63, 1.5, True):
+        with pytest.raises(ValueError, match=r"key must be an int in \[0, 2\*\*63\); got"):
+            embed(frame, PAYLOAD, key=key)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="keys must be an int"):
+        detect(frame, keys=(PUBLIC_KEY, 2**63))
+    with pytest.raises(ValueError, match="keys must be a non-empty sequence"):
+        detect(frame, keys=())

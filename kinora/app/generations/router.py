@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
 from kinora.app.deps import DbDep, RunnerDep, SettingsDep, StorageDep, Viewer
-from kinora.app.errors import InvalidRequest, InvalidState, NotFound
+from kinora.app.errors import Forbidden, InvalidRequest, InvalidState, NotFound
 from kinora.app.files import file_response
 from kinora.app.generations import service as generations
 from kinora.app.generations.schemas import CreateParams
@@ -18,7 +18,7 @@ from kinora.app.responses import Json
 from kinora.jobs.spec import OUTPUT_FILES
 
 router = APIRouter(prefix="/api", tags=["generations"])
-MEDIA = {"video": "video/mp4", "thumbnail": "image/webp"}
+MEDIA = {"video": "video/mp4", "clean": "video/mp4", "thumbnail": "image/webp"}
 
 
 class GenerationCreate(BaseModel):
@@ -121,10 +121,14 @@ async def delete_draft(generation_id: str, user: Viewer, db: DbDep, storage: Sto
 
 
 @router.get("/generations/{generation_id}/video", response_class=Response)
-async def generation_video(request: Request, generation_id: str, user: Viewer, db: DbDep,
-                           storage: StorageDep) -> Response:
-    """The MP4 of your completed generation."""
-    return await _media(request, generation_id, user.id, db, storage, "video")
+async def generation_video(request: Request, generation_id: str, user: Viewer, db: DbDep, storage: StorageDep,
+                           settings: SettingsDep, clean: bool = False) -> Response:
+    """The MP4 of your completed generation, with the moving visible watermark. `clean=true` gives it without
+    the visible mark where the operator allows it (the invisible watermarks and the C2PA manifest stay)."""
+    if clean and not settings.clean_downloads:
+        raise Forbidden("clean downloads are turned off on this instance (KINORA_CLEAN_DOWNLOADS); "
+                        "download without clean=true", param="clean", code="clean_downloads_disabled")
+    return await _media(request, generation_id, user.id, db, storage, "clean" if clean else "video")
 
 
 @router.get("/generations/{generation_id}/thumbnail", response_class=Response)
@@ -135,14 +139,16 @@ async def generation_thumbnail(request: Request, generation_id: str, user: Viewe
 
 
 async def _media(request: Request, gen_id: str, owner_id: int, db: DbDep, storage: StorageDep,
-                 variant: Literal["video", "thumbnail"]) -> Response:
+                 variant: Literal["video", "clean", "thumbnail"]) -> Response:
     row = await generations.app_one(db, owner_id=owner_id, gen_id=gen_id)
     if row["status"] != "completed" or row["output_key"] is None:
         raise InvalidState(f"generation {gen_id} is {row['status']}; its {variant} is ready once it is completed",
                            param="generation_id")
+    path = storage.path(f"{row['output_key']}/{OUTPUT_FILES[variant]}")
+    if variant == "clean" and not path.exists():  # made before provenance: its only video has no visible mark
+        path = storage.path(f"{row['output_key']}/{OUTPUT_FILES['video']}")
     try:
-        return file_response(request, storage.path(f"{row['output_key']}/{OUTPUT_FILES[variant]}"),
-                             media_type=MEDIA[variant], filename=f"{gen_id}.{OUTPUT_FILES[variant].split('.')[1]}")
+        return file_response(request, path, media_type=MEDIA[variant], filename=f"{gen_id}.{path.suffix[1:]}")
     except FileNotFoundError as e:
         raise NotFound(f"the {variant} of generation {gen_id} is missing from storage", param="generation_id") from e
 

@@ -2,23 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
-
-from kinora.app.bootstrap import Services, bootstrap
+from kinora.app.bootstrap import Services, with_services
 from kinora.app.users import invites
 from kinora.app.users import service as users
 from kinora.config import Settings
-
-T = TypeVar("T")
-
-
-async def _with_services(settings: Settings, body: Callable[[Services], Awaitable[T]]) -> T:
-    services = await bootstrap(settings)
-    try:
-        return await body(services)
-    finally:
-        await services.db.dispose()
 
 
 async def create_key(settings: Settings, *, name: str, handle: str | None) -> tuple[list[str], str]:
@@ -33,7 +20,7 @@ async def create_key(settings: Settings, *, name: str, handle: str | None) -> tu
         lines.append(f"API key {row.name!r} ({row.prefix}...) for @{user.handle}; it is shown once:")
         return lines, key
 
-    return await _with_services(settings, body)
+    return await with_services(settings, body)
 
 
 async def list_keys(settings: Settings) -> list[dict[str, object]]:
@@ -43,7 +30,7 @@ async def list_keys(settings: Settings) -> list[dict[str, object]]:
                      "last_used_at": key.last_used_at, "revoked_at": key.revoked_at}
                     for key, handle in await users.list_keys(session)]
 
-    return await _with_services(settings, body)
+    return await with_services(settings, body)
 
 
 async def revoke_key(settings: Settings, prefix: str) -> str:
@@ -52,7 +39,7 @@ async def revoke_key(settings: Settings, prefix: str) -> str:
             key = await users.revoke_key(session, prefix)
         return f"revoked API key {key.name!r} ({key.prefix}...); running servers stop accepting it within 30 s"
 
-    return await _with_services(settings, body)
+    return await with_services(settings, body)
 
 
 async def create_invite(settings: Settings, *, uses: int) -> str:
@@ -62,7 +49,7 @@ async def create_invite(settings: Settings, *, uses: int) -> str:
         async with services.db.write() as session:
             return (await invites.create(session, created_by=None, uses=uses)).code
 
-    return await _with_services(settings, body)
+    return await with_services(settings, body)
 
 
 async def list_invites(settings: Settings) -> list[dict[str, object]]:
@@ -73,4 +60,4 @@ async def list_invites(settings: Settings) -> list[dict[str, object]]:
             return [{"code": invite.code, "uses_left": invite.uses_left, "created_by": handle,
                      "created_at": invite.created_at} for invite, handle in await invites.list_all(session)]
 
-    return await _with_services(settings, body)
+    return await with_services(settings, body)
