@@ -15,7 +15,7 @@ PAGE = """<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
-<meta property="og:site_name" content="Kinora">
+<meta property="og:site_name" content="{site}">
 <meta property="og:type" content="video.other">
 <meta property="og:title" content="{title}">
 <meta property="og:description" content="{description}">
@@ -46,18 +46,18 @@ NOT_FOUND = """<!doctype html>
 """
 
 
-async def page(db: Database, *, post_id: int, base_url: str) -> str | None:
-    """The page's HTML, or None when `post_id` is not a public post."""
+async def page(db: Database, *, post_id: int, base_url: str, site: str) -> str | None:
+    """The page's HTML, or None when `post_id` is not a public post. `site` is the instance's name."""
     found = await hydrate(db, viewer_id=None, post_ids=[post_id])
     if not found:
         return None
-    return render(found[0], base_url.rstrip("/"))
+    return render(found[0], base_url.rstrip("/"), site)
 
 
-def render(post: dict[str, Any], base: str) -> str:
+def render(post: dict[str, Any], base: str, site: str) -> str:
     handle = post["author"]["handle"]
     caption = post["caption"] or post["prompt"]
     return PAGE.format(
-        title=escape(f"@{handle} on Kinora"), description=escape(caption[:300]), caption=escape(caption),
+        site=escape(site), title=escape(f"@{handle} on {site}"), description=escape(caption[:300]), caption=escape(caption),
         handle=escape(handle), page=escape(base + post["share_url"]), video=escape(base + post["video_url"]),
         thumbnail=escape(base + post["thumbnail_url"]), width=post["width"], height=post["height"])
