@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from kinora.engines.base import Clip
-from kinora.media import audiomark, marking, watermark
+from kinora.media import audiomark, fingerprint, marking, watermark
 from kinora.media.attacks import panning_scene, psnr
 from kinora.media.certs import ensure_instance_certificate
 from kinora.media.provenance import InstanceProvenance, Stamp, instance_id, payload
@@ -50,7 +50,8 @@ def test_a_private_key_hides_the_mark_from_other_instances(tmp_path: Path) -> No
 
 def test_fingerprints_are_json_ready(tmp_path: Path) -> None:
     prints = marking.fingerprints(_clip())
-    assert len(prints["video"]) == 6 and all(len(h) == 16 for h in prints["video"])  # 3 s, 2 a second
+    keyframes = 6  # 3 s, 2 a second
+    assert len(prints["video"]) == keyframes * len(fingerprint.WINDOWS) and all(len(h) == 16 for h in prints["video"])
     assert len(bytes.fromhex(prints["audio"])) % 4 == 0 and prints["audio"]
 
 

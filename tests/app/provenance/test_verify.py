@@ -137,17 +137,24 @@ def test_verify_names_the_generation_and_its_post(made: dict[str, Any]) -> None:
     assert made["gen_id"] in report["verdict"] and "intact" in report["verdict"]
 
 
-def test_verify_traces_an_attacked_copy(made: dict[str, Any], tmp_path: Path) -> None:
-    source = tmp_path / "clip.mp4"
-    source.write_bytes(made["draft"])
-    media = read_video(source)
-    attacked = h264(flip(crop(media.frames)), fps=media.fps, crf=28, folder=tmp_path)
-    out = tmp_path / "attacked.mp4"
+@pytest.fixture(scope="module")
+def attacked(made: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The draft cropped to 70 % of its area, mirrored and re-encoded at CRF 28, sound kept: no manifest left."""
     from kinora.engines.base import Clip
     from kinora.media.encode import write_mp4
 
-    write_mp4(Clip(frames=attacked, fps=media.fps, audio=media.audio, sample_rate=media.sample_rate), out)
-    report = _verify(made["fan"], out.read_bytes())
+    folder = tmp_path_factory.mktemp("attacked")
+    source = folder / "clip.mp4"
+    source.write_bytes(made["draft"])
+    media = read_video(source)
+    frames = h264(flip(crop(media.frames)), fps=media.fps, crf=28, folder=folder)
+    out = folder / "attacked.mp4"
+    write_mp4(Clip(frames=frames, fps=media.fps, audio=media.audio, sample_rate=media.sample_rate), out)
+    return out
+
+
+def test_verify_traces_an_attacked_copy(made: dict[str, Any], attacked: Path) -> None:
+    report = _verify(made["fan"], attacked.read_bytes())
     assert report["c2pa"]["status"] == "absent"  # re-encoding drops the manifest...
     assert report["watermark"]["generation_id"] == made["gen_id"]  # ...but not the marks
     assert made["gen_id"] in report["verdict"]
@@ -187,7 +194,8 @@ def test_clean_downloads_need_the_operator_s_consent(made: dict[str, Any], live:
     assert refused.status_code == 403 and refused.json()["error"]["param"] == "clean"
 
 
-def test_cli_verify_json(live: Any, made: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_verify(live: Any, made: dict[str, Any], attacked: Path, tmp_path: Path,
+                    monkeypatch: pytest.MonkeyPatch) -> None:
     from kinora.cli import app
 
     file = tmp_path / "clip.mp4"
@@ -200,5 +208,8 @@ def test_cli_verify_json(live: Any, made: dict[str, Any], tmp_path: Path, monkey
     assert report["c2pa"]["status"] == "valid" and report["c2pa"]["ai_generated"] is True
     assert report["watermark"]["found"] and report["watermark"]["generation_id"] == made["gen_id"]
     assert report["watermark"]["payload"] and report["matches"] and report["verdict"]
+    summary = CliRunner().invoke(app, ["verify", str(attacked)])
+    assert summary.exit_code == 0, summary.output
+    assert made["gen_id"] in summary.output and "verdict" in summary.output
     missing = CliRunner().invoke(app, ["verify", str(tmp_path / "nope.mp4")])
     assert missing.exit_code == 2 and "FILE must be an existing file" in missing.output
