@@ -65,6 +65,7 @@ _SMOOTH = 0.33  # pattern smoothing, in cells: softer is less visible and surviv
 _TARGET_RMS = 2.4  # cap on the mark's RMS over a clip: 20*log10(255/2.42) = 40.4 dB PSNR with the rounding
 _MIN_SYNC_SCORE = 4.0  # sync peak, in standard deviations of the correlation surface, to try decoding
 _MIN_FRAME_SCORE = 4.0  # a single frame's sync score must pass this to count in the frame-aligned decode
+_TREND_LAGS = 17  # window of the moving average that the sharpest autocorrelation peaks stand out from
 _MAX_ATTEMPTS = 4  # candidates decoded per detection, twice each (averaged and frame-aligned)
 # Each CRC check is a 2**-32 chance of a false match: bound per key tried on an unmarked clip (~1.9e-9).
 FALSE_POSITIVE_RATE = 2 * _MAX_ATTEMPTS * 2.0**-32
@@ -406,11 +407,20 @@ def detect(frames: npt.NDArray[np.uint8], *, max_frames: int = 48, keys: Sequenc
     acf = np.fft.irfft2(spec, s=res.shape)  # (H, W) circular autocorrelation
     # Periods from 0.3x to 4.5x the reference tile (1080p's 12 px cells), two whole periods in the frame.
     lo, hi = int(_REF_TILE * 0.3), int(_REF_TILE * 4.5)
-    ys = _period_candidates(acf[:, :3].sum(axis=1), lo, min(hi, res.shape[0] // 2), 5)
-    xs = _period_candidates(acf[:3, :].sum(axis=0), lo, min(hi, res.shape[1] // 2), 5)
+    acf_y, acf_x = acf[:, :3].sum(axis=1), acf[:3, :].sum(axis=0)
+    hi_y, hi_x = min(hi, res.shape[0] // 2), min(hi, res.shape[1] // 2)
+    ys, xs = _period_candidates(acf_y, lo, hi_y, 5), _period_candidates(acf_x, lo, hi_x, 5)
+    # Where the mark is faint (flat renders) and H.264 adds its own block structure, content and codec
+    # peaks at short lags can outrank the tile period; it still stands out as the sharpest peak against
+    # the autocorrelation's slow trend, so the sharpest peaks are tried too.
+    sharp = [
+        p
+        for line, top in ((acf_y, hi_y), (acf_x, hi_x))
+        for p in _period_candidates(line - ndimage.uniform_filter1d(line, _TREND_LAGS, mode="nearest"), lo, top, 3)
+    ]
     # Content with its own repeats (floor boards, tiles) can outrank the mark's period on one axis, and most
     # edits keep pixels square, so each period found on either axis is also tried on both.
-    pairs = {(py, px) for py in ys[:3] for px in xs[:3]} | {(p, p) for p in ys + xs}
+    pairs = {(py, px) for py in ys[:3] for px in xs[:3]} | {(p, p) for p in ys + xs + sharp}
     folds = _Folds(residuals, res)
     best: Detection | None = None
     for key in checked:

@@ -58,6 +58,7 @@ def render(post: dict[str, Any], base: str, site: str) -> str:
     handle = post["author"]["handle"]
     caption = post["caption"] or post["prompt"]
     return PAGE.format(
-        site=escape(site), title=escape(f"@{handle} on {site}"), description=escape(caption[:300]), caption=escape(caption),
+        site=escape(site), title=escape(f"@{handle} on {site}"), description=escape(caption[:300]),
+        caption=escape(caption),
         handle=escape(handle), page=escape(base + post["share_url"]), video=escape(base + post["video_url"]),
         thumbnail=escape(base + post["thumbnail_url"]), width=post["width"], height=post["height"])
