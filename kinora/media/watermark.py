@@ -31,7 +31,9 @@ Why this design (see provenance-safety.md §1.3, where block-DCT marks fail on c
 from __future__ import annotations
 
 import functools
+import os
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +48,7 @@ PAYLOAD_BYTES = 8
 # "KINO": the default key that seeds the chips. Every instance embeds and reads with it unless configured
 # otherwise, so any Kinora instance can read any other's marks; a private key hides marks from the rest.
 PUBLIC_KEY = 0x4B494E4F
+_THREADS = min(8, os.cpu_count() or 1)  # for embedding: frames are independent once the amplitudes are known
 _KEY_LIMIT = 2**63
 _CELLS = 32  # tile side in cells
 _REF_CELL = 4  # detection resamples the residual so one cell is this many pixels
@@ -248,12 +251,18 @@ def embed(frames: npt.NDArray[np.uint8], payload: bytes, *, key: int = PUBLIC_KE
     x1 = np.minimum(x0 + 1, wb - 1)
     weighted = wy[:, None] * pattern  # (H, W)
     out = np.empty_like(frames)
-    for i in range(t):  # frame by frame: the temporaries stay in cache, and memory does not grow with T
+
+    def mark(i: int) -> None:  # frame by frame: the temporaries stay in cache, and memory does not grow with T
         rows = amp[i][:, x0] * (1.0 - wx) + amp[i][:, x1] * wx  # (hb, W): amplitude along x
         rises = np.diff(rows, axis=0, append=rows[-1:])  # (hb, W): change to the next block centre down
         delta = rows[y0] * pattern  # (H, W)
         delta += rises[y0] * weighted
         _add_luma(frames[i], np.rint(delta, out=delta), out[i])
+
+    # numpy releases the GIL in each of these whole-frame operations, so frames mark in parallel on every core
+    # (the encoder that follows uses them all too).
+    with ThreadPoolExecutor(max_workers=_THREADS) as pool:
+        list(pool.map(mark, range(t)))
     return out
 
 
