@@ -170,3 +170,20 @@ def user_id(community: Community, handle: str) -> int:
     found = scalar(community, select(User.id).where(User.handle == handle))
     assert found is not None, handle
     return int(found)
+
+
+def live_member(live: Any, handle: str) -> Any:
+    """A new member of a live server (tests/conftest.py `live`), signed in: an httpx client with its cookie."""
+    import asyncio
+
+    import httpx
+
+    from kinora.app.users.admin import create_invite
+
+    code = asyncio.run(create_invite(live.settings, uses=1))
+    client = httpx.Client(base_url=live.url, timeout=60)
+    response = client.post("/api/auth/signup", json={"invite_code": code, "handle": handle, "password":
+                                                     "correct horse battery", "email": f"{handle}@example.com",
+                                                     "birth_date": "1991-02-03"})
+    assert response.status_code == 201, response.text
+    return client

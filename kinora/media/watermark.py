@@ -33,8 +33,8 @@ from __future__ import annotations
 import functools
 import os
 import zlib
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 

@@ -3,25 +3,13 @@ generate from the app, find the draft, publish it, and let a follower see, watch
 
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import Any
 
 import httpx
 
 from kinora.media.probe import probe
-
-
-def _member(live: Any, handle: str) -> httpx.Client:
-    from kinora.app.users.admin import create_invite
-
-    code = asyncio.run(create_invite(live.settings, uses=1))
-    client = httpx.Client(base_url=live.url, timeout=30)
-    response = client.post("/api/auth/signup", json={"invite_code": code, "handle": handle, "password":
-                                                     "correct horse battery", "email": f"{handle}@example.com",
-                                                     "birth_date": "1991-02-03"})
-    assert response.status_code == 201, response.text
-    return client
+from tests.community import live_member
 
 
 def _wait_completed(client: httpx.Client, generation_id: str) -> dict[str, Any]:
@@ -35,7 +23,7 @@ def _wait_completed(client: httpx.Client, generation_id: str) -> dict[str, Any]:
 
 
 def test_generate_publish_follow_watch_like(live: Any, tmp_path: Any) -> None:
-    maker, fan = _member(live, "maker"), _member(live, "fan")
+    maker, fan = live_member(live, "maker"), live_member(live, "fan")
     started = maker.post("/api/generations", json={"prompt": "a red ball bounces on a wooden floor", "seconds": 4,
                                                    "size": "320x256"})
     assert started.status_code == 201, started.text

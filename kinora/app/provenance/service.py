@@ -4,6 +4,7 @@ nearest fingerprints on this instance, summed up in one plain-language verdict."
 from __future__ import annotations
 
 import asyncio
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 WINDOW_SECONDS = 4.0  # the watermark is read from windows this long (it needs >= 2 s)
 ANALYSE_SECONDS = 20.0  # of a file: marks and fingerprints come from its start
 MAX_SIDE = 1280  # larger uploads are scaled down to this before analysis (the mark survives 0.5x)
+_ANALYSES = threading.BoundedSemaphore(2)  # each holds a core for seconds: more at once only starve the server
 
 
 def instance_provenance(settings: Settings) -> InstanceProvenance:
@@ -79,15 +81,20 @@ def analyse(path: Path, inst: InstanceProvenance) -> Analysis:
     return Analysis(media, manifest, video_mark, audio_mark, lookup.Prints(hashes, words))
 
 
+def _analyse_in_turn(path: Path, inst: InstanceProvenance) -> Analysis:
+    with _ANALYSES:
+        return analyse(path, inst)
+
+
 async def verify(path: Path, *, db: Database, inst: InstanceProvenance, viewer_id: int | None,
                  operator: bool = False) -> dict[str, Any]:
     """The full report on the file at `path` (see schemas.VerifyReport). Posts are named when `viewer_id` may
     see them, or always for the `operator` (the CLI)."""
-    found = await asyncio.to_thread(analyse, path, inst)
+    found = await asyncio.to_thread(_analyse_in_turn, path, inst)
     data = _payload(found)
+    detections = {"video": found.video_mark, "audio": found.audio_mark}
     mark: dict[str, Any] = {"found": data is not None, "payload": data.hex() if data else None,
-                            "read_from": [name for name, d in (("video", found.video_mark), ("audio", found.audio_mark))
-                                   if d is not None and d.found],
+                            "read_from": [name for name, d in detections.items() if d is not None and d.found],
                             "instance_id": None, "this_instance": False, "generation_id": None, "post_id": None}
     async with db.read() as session:
         if data is not None:

@@ -19,26 +19,15 @@ from typer.testing import CliRunner
 from kinora.media import c2pa, watermark
 from kinora.media.attacks import crop, flip, h264
 from kinora.media.probe import read_video
+from tests.community import live_member
 
 LIVE_SETTINGS = {"clean_downloads": True, "instance_name": "Testbed", "default_size": "640x352"}
-
-
-def _member(live: Any, handle: str) -> httpx.Client:
-    from kinora.app.users.admin import create_invite
-
-    code = asyncio.run(create_invite(live.settings, uses=1))
-    client = httpx.Client(base_url=live.url, timeout=60)
-    response = client.post("/api/auth/signup", json={"invite_code": code, "handle": handle, "password":
-                                                     "correct horse battery", "email": f"{handle}@example.com",
-                                                     "birth_date": "1991-02-03"})
-    assert response.status_code == 201, response.text
-    return client
 
 
 @pytest.fixture(scope="module")
 def made(live: Any) -> dict[str, Any]:
     """One generation of @maker's, published; and the clients that see it."""
-    maker, fan = _member(live, "maker"), _member(live, "fan")
+    maker, fan = live_member(live, "maker"), live_member(live, "fan")
     started = maker.post("/api/generations", json={"prompt": "three red rubber balls bounce on a wooden floor",
                                                    "seconds": 4})
     assert started.status_code == 201, started.text
