@@ -33,6 +33,9 @@ bench: $(STAMP)
 	$(PY) benchmarks/world.py
 	$(PY) benchmarks/api.py
 	$(PY) benchmarks/feed.py --quick
+	$(PY) -m pip install --quiet -e '.[bench]' && $(PY) -m pip install --quiet --no-deps invisible-watermark==0.2.0
+	$(PY) benchmarks/watermark.py --quick
+	$(PY) benchmarks/fingerprint.py --quick
 
 clean:
 	rm -rf $(VENV) $(DATA)
