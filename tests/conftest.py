@@ -61,17 +61,10 @@ def settings(tmp_path: Path, backend: str) -> Settings:
 def with_services(settings: Settings) -> Callable[..., Any]:
     """Run `body(services)` on a migrated database of the `settings` backend (settings changed by `overrides`);
     returns what it returns."""
-    from kinora.app.bootstrap import bootstrap
+    from kinora.app.bootstrap import with_services as run_with
 
     def run(body: Callable[[Any], Awaitable[Any]], overrides: dict[str, Any] | None = None) -> Any:
-        async def main() -> Any:
-            services = await bootstrap(settings.model_copy(update=overrides or {}))
-            try:
-                return await body(services)
-            finally:
-                await services.db.dispose()
-
-        return asyncio.run(main())
+        return asyncio.run(run_with(settings.model_copy(update=overrides or {}), body))
 
     return run
 

@@ -89,16 +89,13 @@ def probe(path: str | Path) -> MediaInfo:
         )
 
 
-def read_video(path: str | Path, *, max_side: int | None = None, max_seconds: float | None = None) -> DecodedMedia:
+def read_video(path: str | Path, *, max_side: int | None = None) -> DecodedMedia:
     """Decode every frame (RGB, optionally scaled down so the longer side is at most `max_side`) and the
-    first audio stream; with `max_seconds`, only that much of each from their start. FFmpeg drops the AAC
-    encoder delay, so audio sample i plays at
+    first audio stream. FFmpeg drops the AAC encoder delay, so audio sample i plays at
     `audio_start + i / sample_rate` on the same clock as `frame_times`."""
     path = Path(path)
     if max_side is not None and max_side < 2:
         raise ValueError(f"max_side must be at least 2; got {max_side}")
-    if max_seconds is not None and max_seconds <= 0:
-        raise ValueError(f"max_seconds must be positive; got {max_seconds}")
     with _open(path) as container:
         video = _video_stream(container, path)
         fps = _stream_fps(video)
@@ -109,17 +106,14 @@ def read_video(path: str | Path, *, max_side: int | None = None, max_seconds: fl
         frames = np.empty((max(1, int(video.frames or 0)), size[1], size[0], 3), dtype=np.uint8)
         times: list[float] = []
         for frame in container.decode(video):
-            at = float(frame.time) if frame.time is not None else len(times) / fps
-            if max_seconds is not None and times and at >= times[0] + max_seconds:
-                break
             if len(times) == len(frames):
                 frames = np.concatenate([frames, np.empty_like(frames)])
             rgb = frame.reformat(width=size[0], height=size[1], format="rgb24", interpolation="AREA")
             frames[len(times)] = rgb.to_ndarray()
-            times.append(at)
+            times.append(float(frame.time) if frame.time is not None else len(times) / fps)
     if not times:
         raise ValueError(f"{path}: the video stream holds no decodable frames")
-    audio, audio_start, sample_rate = read_audio(path, max_seconds=max_seconds)
+    audio, audio_start, sample_rate = read_audio(path)
     return DecodedMedia(
         frames=frames[: len(times)],
         frame_times=np.asarray(times, dtype=np.float64),

@@ -45,7 +45,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import ndimage
 
-from kinora.media.probe import read_video
+from kinora.media.probe import video_windows
 
 PAYLOAD_BYTES = 8
 # "KINO": the default key that seeds the chips. Every instance embeds and reads with it unless configured
@@ -532,6 +532,7 @@ def detect_file(
     """Detect the mark in the first `seconds` of the video at `path`, under each of `keys`."""
     if seconds <= 0:
         raise ValueError(f"seconds must be positive; got {seconds}")
-    media = read_video(path)
-    frames = media.frames[media.frame_times < media.frame_times[0] + seconds]
-    return detect(frames, max_frames=max_frames, keys=keys)
+    window = next(video_windows(path, seconds=seconds, max_seconds=seconds), None)  # decodes only those seconds
+    if window is None:
+        raise ValueError(f"{path}: the video stream holds no decodable frames")
+    return detect(window[0], max_frames=max_frames, keys=keys)

@@ -102,14 +102,11 @@ async def verify(path: Path, *, db: Database, inst: InstanceProvenance, viewer_i
             mark["instance_id"] = f"{origin:08x}"
             if origin == inst.instance_id:
                 mark["this_instance"] = True
-                gen_id = await session.scalar(select(Generation.id).where(Generation.seq == seq))
-                mark["generation_id"] = gen_id
-                mark["post_id"] = await _post_of(session, gen_id, viewer_id, operator) if gen_id else None
+                mark["generation_id"], mark["post_id"] = await _named(session, seq, viewer_id, operator)
         matches = []
         for seq, score in await lookup.nearest(session, found.prints):
-            gen_id = await session.scalar(select(Generation.id).where(Generation.seq == seq))
+            gen_id, post_id = await _named(session, seq, viewer_id, operator)
             if gen_id is not None:
-                post_id = await _post_of(session, gen_id, viewer_id, operator)
                 matches.append({"generation_id": gen_id, "post_id": post_id, "similarity": round(score, 3)})
     report = {"media": found.media, "c2pa": _c2pa_json(found.c2pa), "watermark": mark, "matches": matches}
     report["verdict"] = verdict(report, inst.name)
@@ -124,11 +121,16 @@ def _payload(found: Analysis) -> bytes | None:
     return None
 
 
-async def _post_of(session: AsyncSession, gen_id: str, viewer_id: int | None, operator: bool) -> int | None:
-    """The post that published `gen_id`, when the viewer may see it."""
+async def _named(session: AsyncSession, seq: int, viewer_id: int | None,
+                 operator: bool) -> tuple[str | None, int | None]:
+    """The API id of generation `seq` on this instance (None once deleted) and the post that published it,
+    when the viewer may see that post."""
+    gen_id: str | None = await session.scalar(select(Generation.id).where(Generation.seq == seq))
+    if gen_id is None:
+        return None, None
     query = select(Post.id).where(Post.generation_id == gen_id)
     post_id: int | None = await session.scalar(query if operator else query.where(visible_to(viewer_id)))
-    return post_id
+    return gen_id, post_id
 
 
 def _c2pa_json(report: c2pa.C2paReport) -> dict[str, Any]:
