@@ -14,6 +14,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 
 from kinora.engines.base import GenerationRequest
 from kinora.engines.registry import ENGINES, get_engine
+from kinora.safety import cli as safety_cli
 
 app = typer.Typer(help="Kinora: AI video with synchronized sound.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -238,6 +239,7 @@ admin = typer.Typer(help="Instance administration.", no_args_is_help=True)
 api_keys = typer.Typer(help="API keys for /v1.", no_args_is_help=True)
 admin.add_typer(api_keys, name="api-key")
 app.add_typer(admin, name="admin")
+app.add_typer(safety_cli.app, name="safety")
 
 
 @api_keys.command("create")
@@ -330,6 +332,171 @@ def list_invites() -> None:
         table.add_row(str(invite["code"]), str(invite["uses_left"]),
                       f"@{invite['created_by']}" if invite["created_by"] else "admin", made)
     console.print(table)
+
+
+moderation_commands = typer.Typer(help="Moderation: held generations, accounts, the audit log, the registry, appeals.",
+                                  no_args_is_help=True)
+registry_commands = typer.Typer(help="Public figures and rights entries of this instance.", no_args_is_help=True)
+appeal_commands = typer.Typer(help="Decide an appeal.", no_args_is_help=True)
+admin.add_typer(moderation_commands, name="moderation")
+moderation_commands.add_typer(registry_commands, name="registry")
+moderation_commands.add_typer(appeal_commands, name="appeal")
+
+
+def _moderate(command: str, /, *args: Any, **kwargs: Any) -> Any:
+    """Run kinora.app.moderation.admin.<command>; its domain errors exit 2 with their message."""
+    import asyncio
+
+    from kinora.app.errors import DomainError
+    from kinora.app.moderation import admin as moderation_admin
+
+    try:
+        return asyncio.run(getattr(moderation_admin, command)(_settings(), *args, **kwargs))
+    except DomainError as e:
+        raise typer.BadParameter(str(e)) from e
+
+
+def _when(value: object) -> str:
+    import datetime
+
+    return "" if value is None else datetime.datetime.fromtimestamp(float(str(value))).strftime("%Y-%m-%d %H:%M")
+
+
+@moderation_commands.command("queue")
+def moderation_queue() -> None:
+    """List generations held for review, oldest first (reported posts: GET /api/admin/reports)."""
+    from rich.table import Table
+
+    table = Table("video", "owner", "held", "category", "layer", "has output", "prompt")
+    for row in _moderate("queue"):
+        event = row["event"] or {}
+        table.add_row(row["id"], f"@{row['owner']}", _when(row["created_at"]), event.get("category") or "",
+                      event.get("layer") or "", "yes" if row["has_output"] else "no", row["prompt"][:80])
+    console.print(table)
+
+
+@moderation_commands.command("approve")
+def moderation_approve(video_id: Annotated[str, typer.Argument(help="A held generation's id.")],
+                       note: Annotated[str, typer.Option(help="Why, for the audit log.")] = "") -> None:
+    """Approve a held generation: its job runs, or its output shows."""
+    console.print(_moderate("decide", video_id=video_id, action="approve", note=note))
+
+
+@moderation_commands.command("remove")
+def moderation_remove(video_id: Annotated[str, typer.Argument(help="A held generation's id.")],
+                      note: Annotated[str, typer.Option(help="Why, for the audit log.")] = "") -> None:
+    """Remove a held generation: it fails with content_policy and its files are deleted."""
+    console.print(_moderate("decide", video_id=video_id, action="remove", note=note))
+
+
+@moderation_commands.command("warn")
+def moderation_warn(handle: str, note: Annotated[str, typer.Option(help="Why, for the audit log.")] = "") -> None:
+    """Warn an account (counted on the account)."""
+    account = _moderate("act", handle=handle, action="warn", note=note)
+    console.print(f"@{account['handle']} now has {account['warnings']} warning(s)")
+
+
+@moderation_commands.command("suspend")
+def moderation_suspend(handle: str, days: Annotated[int, typer.Option(help="How long: 1-3650 days.")],
+                       note: Annotated[str, typer.Option(help="Why, for the audit log.")] = "") -> None:
+    """Suspend an account: it cannot post, comment or generate until the suspension ends."""
+    account = _moderate("act", handle=handle, action="suspend", days=days, note=note)
+    console.print(f"@{account['handle']} is suspended until {_when(account['suspended_until'])}")
+
+
+@moderation_commands.command("unsuspend")
+def moderation_unsuspend(handle: str, note: Annotated[str, typer.Option(help="Why, for the audit log.")] = "") -> None:
+    """Lift an account's suspension."""
+    account = _moderate("act", handle=handle, action="unsuspend", note=note)
+    console.print(f"@{account['handle']} is no longer suspended")
+
+
+@moderation_commands.command("events")
+def moderation_events(user: Annotated[str | None, typer.Option(help="Only this account's (handle).")] = None,
+                      limit: Annotated[int, typer.Option(min=1, max=1000, help="How many, newest first.")] = 50,
+                      as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+                      ) -> None:
+    """Show the moderation audit log, newest first."""
+    from rich.table import Table
+
+    rows = _moderate("events", handle=user, limit=limit)
+    if as_json:
+        for row in rows:
+            typer.echo(json.dumps(row))
+        return
+    table = Table("id", "when", "stage", "outcome", "user", "generation", "category", "layer", "note")
+    for row in rows:
+        table.add_row(str(row["id"]), _when(row["created_at"]), row["stage"], row["outcome"],
+                      f"@{row['user']}" if row["user"] else "", row["generation_id"] or "", row["category"] or "",
+                      row["layer"] or "", row["note"][:60])
+    console.print(table)
+
+
+@registry_commands.command("list")
+def registry_list(kind: Annotated[str | None, typer.Option(help="public_figure or rights.")] = None) -> None:
+    """List this instance's registry entries (they add to or override the shipped lists)."""
+    from rich.table import Table
+
+    table = Table("id", "kind", "name", "aliases", "allowed", "holder")
+    for row in _moderate("registry_list", kind=kind):
+        table.add_row(str(row["id"]), row["kind"], row["name"], ", ".join(row["aliases"]),
+                      "yes" if row["allowed"] else "no", row["holder"])
+    console.print(table)
+
+
+@registry_commands.command("add")
+def registry_add(
+    kind: Annotated[str, typer.Argument(help="public_figure or rights.")],
+    name: Annotated[str, typer.Argument(help="The person's or work's name.")],
+    alias: Annotated[list[str] | None, typer.Option(help="Another name it goes by (repeatable).")] = None,
+    allowed: Annotated[bool, typer.Option("--allowed", help="rights: its holder allows it on this instance.")] = False,
+    holder: Annotated[str, typer.Option(help="rights: who holds the rights.")] = "",
+) -> None:
+    """Add a public figure or a rights-protected work."""
+    row = _moderate("registry_add", kind=kind, name=name, aliases=alias or [], allowed=allowed, holder=holder)
+    console.print(f"added {row['kind']} entry {row['id']}: {row['name']}")
+
+
+@registry_commands.command("remove")
+def registry_remove(entry_id: Annotated[int, typer.Argument(help="The entry's id, as `list` shows it.")]) -> None:
+    """Delete a registry entry (a shipped entry it overrode applies again)."""
+    _moderate("registry_remove", entry_id=entry_id)
+    console.print(f"deleted registry entry {entry_id}")
+
+
+@moderation_commands.command("appeals")
+def moderation_appeals() -> None:
+    """List open appeals, oldest first, with the decision appealed."""
+    from rich.table import Table
+
+    table = Table("id", "user", "appealed", "event", "category", "message", "prompt")
+    for row in _moderate("open_appeals"):
+        event = row["event"]
+        table.add_row(str(row["id"]), f"@{row['user']}", _when(row["created_at"]),
+                      f"{event['id']} {event['stage']}/{event['outcome']}", event["category"] or "",
+                      row["message"][:60], (row["prompt"] or "")[:60])
+    console.print(table)
+
+
+@appeal_commands.command("grant")
+def appeal_grant(appeal_id: int, note: Annotated[str, typer.Option(help="What the user is told.")] = "") -> None:
+    """Grant an appeal: a held or removed video whose files remain is restored."""
+    appeal = _moderate("decide_appeal", appeal_id=appeal_id, decision="grant", note=note)
+    console.print(f"appeal {appeal['id']} {appeal['status']}")
+
+
+@appeal_commands.command("deny")
+def appeal_deny(appeal_id: int, note: Annotated[str, typer.Option(help="What the user is told.")] = "") -> None:
+    """Deny an appeal."""
+    appeal = _moderate("decide_appeal", appeal_id=appeal_id, decision="deny", note=note)
+    console.print(f"appeal {appeal['id']} {appeal['status']}")
+
+
+@moderation_commands.command("export")
+def moderation_export(file: Annotated[Path, typer.Argument(help="Where to write the JSON lines (.jsonl).")]) -> None:
+    """Export reviewed decisions ({prompt, label, category} per line) to retrain the classifier."""
+    written = _moderate("export", file)
+    console.print(f"wrote {written} labelled prompt(s) to {file}")
 
 
 def _settings() -> Any:

@@ -76,6 +76,20 @@ class Settings(BaseSettings):
     verify_max_bytes: int = Field(200 * 1024 * 1024, ge=1024, description="Largest upload POST /api/verify takes.")
     api_key: SecretStr | None = Field(None, description="Client mode: the key `kinora generate --server` sends.")
 
+    safety_head: Path | None = Field(None, description="A prompt-classifier head from `kinora safety train`; "
+                                     "default: the one shipped with Kinora.")
+    moderation_block: float = Field(0.6, gt=0, le=1, description="Classifier score that blocks a prompt.")
+    moderation_review: float = Field(0.4, gt=0, le=1, description="Classifier score that holds a prompt for review.")
+    teen_moderation_block: float = Field(0.35, gt=0, le=1, description="Teen accounts: the stricter block score.")
+    teen_moderation_review: float = Field(0.2, gt=0, le=1, description="Teen accounts: the stricter review score.")
+    moderation_url: str | None = Field(None, description="An OpenAI-compatible /v1/moderations endpoint (OpenAI "
+                                       "or a local guard-model server) consulted after the local layers; off by "
+                                       "default.")
+    moderation_api_key: SecretStr | None = Field(None, description="Bearer key for moderation_url.")
+    moderation_model: str = "omni-moderation-latest"
+    frame_checks_per_second: float = Field(2.0, gt=0, le=30, description="Output frames moderated per second "
+                                           "of video.")
+
     @field_validator("devices", "webhook_urls", mode="before")
     @classmethod
     def _comma_list(cls, value: Any) -> Any:
@@ -115,6 +129,13 @@ class Settings(BaseSettings):
                              "certificate) or neither (an instance CA is made in data_dir/provenance)")
         if self.tsa_url is not None and not self.tsa_url.startswith(("http://", "https://")):
             raise ValueError(f"tsa_url must start with http:// or https://; got {self.tsa_url!r}")
+        for prefix in ("", "teen_"):
+            review, block = getattr(self, f"{prefix}moderation_review"), getattr(self, f"{prefix}moderation_block")
+            if review > block:
+                raise ValueError(f"{prefix}moderation_review must be at most {prefix}moderation_block ({block:g}); "
+                                 f"got {review:g}")
+        if self.moderation_url is not None and not self.moderation_url.startswith(("http://", "https://")):
+            raise ValueError(f"moderation_url must start with http:// or https://; got {self.moderation_url!r}")
         if self.heartbeat_seconds >= self.lease_seconds:
             raise ValueError(f"heartbeat_seconds must be shorter than lease_seconds ({self.lease_seconds:g}); "
                              f"got {self.heartbeat_seconds:g}")

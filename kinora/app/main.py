@@ -22,6 +22,7 @@ from kinora.app.errors import DomainError
 from kinora.app.feed import embed
 from kinora.app.feed import router as feed
 from kinora.app.generations import router as generations
+from kinora.app.moderation import router as moderation
 from kinora.app.openai_api import router as openai_api
 from kinora.app.provenance import router as provenance
 from kinora.app.responses import Json
@@ -76,7 +77,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True, warm:
                   telemetry={"tracing": enabled, "metrics": enabled, "logs": enabled})
     app.include_router(openai_api.hot)  # first: the most requested routes match without trying the others
     app.include_router(openai_api.router)
-    for domain in (users, generations, social, feed, provenance):
+    for domain in (users, generations, social, feed, provenance, moderation):
         app.include_router(domain.router)
     app.add_exception_handler(DomainError, _domain_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]

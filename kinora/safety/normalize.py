@@ -7,7 +7,8 @@ conservative so that ordinary prompts come out as they went in ("7 red balls", "
 * Leetspeak: digits and symbols become letters only inside a word that also has letters and reads as no
   number ("k1ll" -> "kill", "pr0n" -> "pron", but "4k", "24fps", "3d", "r2" stay).
 * Spacing: runs of single letters split by spaces, dots, dashes or underscores join ("k i l l", "s.e.x").
-* Stretching: a letter repeated three or more times counts once ("seeeex" -> "sex").
+* Stretching: a letter repeated three or more times counts once ("seeeex" -> "sex"), except in a word of one
+  repeated letter ("kkk", "xxx").
 """
 
 from __future__ import annotations
@@ -64,10 +65,16 @@ def normalize(prompt: str) -> Normalized:
     joined = _SPACED.sub(lambda m: re.sub(r"[\s._\-]+", "", m.group(0)), text)
     if joined != text:
         evasions.append("spaced-out letters")
-    unstretched = _STRETCH.sub(r"\1", joined)
+    unstretched = _WORD.sub(_unstretch, joined)
     if unstretched != joined:
         evasions.append("stretched letters")
     return Normalized(prompt, re.sub(r"\s+", " ", unstretched).strip(), evasions)
+
+
+def _unstretch(match: re.Match[str]) -> str:
+    word = match.group(0)
+    # A word of one repeated letter is an acronym or a sound ("kkk", "xxx", "iii", "zzz"), not a stretched word.
+    return word if len(set(word.strip(".,;:!?\"'()"))) <= 1 else _STRETCH.sub(r"\1", word)
 
 
 def _strip_accents(text: str) -> str:

@@ -13,6 +13,7 @@ from kinora.app.errors import RateLimited
 from kinora.app.generations import service as generations
 from kinora.app.generations.models import Generation
 from kinora.app.generations.schemas import CreateParams
+from kinora.app.generations.screening import Screen
 from kinora.app.users import service as users
 from kinora.app.users.models import User
 from kinora.jobs import queue
@@ -28,7 +29,7 @@ async def _queue(s: Services, owner: User, n: int = 1) -> list[str]:
     for i in range(n):
         async with s.db.write() as session:
             gen = await generations.create(session, settings=s.settings, storage=s.storage, owner=owner,
-                                           params=CreateParams(prompt=f"ball {i}"))
+                                           params=CreateParams(prompt=f"ball {i}"), screen=Screen(s.settings))
             ids.append(gen.id)
     return ids
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from kinora.app.db import Base
 
 QUEUED, IN_PROGRESS, COMPLETED, FAILED = "queued", "in_progress", "completed", "failed"
+HELD = "held"  # moderation holds it for review: before the job runs (prompt) or before its output shows
 ACTIVE = (QUEUED, IN_PROGRESS)
 KINDS = ("create", "remix", "edit", "extend")
 

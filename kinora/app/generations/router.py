@@ -13,6 +13,7 @@ from kinora.app.errors import Forbidden, InvalidRequest, InvalidState, NotFound
 from kinora.app.files import file_response
 from kinora.app.generations import service as generations
 from kinora.app.generations.schemas import CreateParams
+from kinora.app.generations.screening import screening
 from kinora.app.pages import MAX_ID, Page, PageDep, cursor_int, encode_cursor
 from kinora.app.responses import Json
 from kinora.jobs.spec import OUTPUT_FILES
@@ -63,15 +64,15 @@ class QuotaOut(BaseModel):
 async def create_generation(body: GenerationCreate, user: Viewer, db: DbDep, settings: SettingsDep,
                             storage: StorageDep, runner: RunnerDep) -> Response:
     """Start a generation from a prompt, or a remix of a post with remix_of; it becomes a draft when done."""
-    async with db.write() as session:
+    async with screening(db, settings) as screen, db.write() as session:
         if body.remix_of is None:
             gen = await generations.create(session, settings=settings, storage=storage, owner=user,
                                            params=CreateParams(prompt=body.prompt, seconds=body.seconds,
-                                                               size=body.size))
+                                                               size=body.size), screen=screen)
         else:
             _no_shape_for_remix(body)
             gen = await generations.remix_post(session, settings=settings, owner=user, post_id=body.remix_of,
-                                               prompt=body.prompt)
+                                               prompt=body.prompt, screen=screen)
     if runner is not None:
         runner.nudge()
     return Json(generations.app_view(await generations.app_one(db, owner_id=user.id, gen_id=gen.id)),

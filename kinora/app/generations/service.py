@@ -15,8 +15,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kinora.app.db import Database
 from kinora.app.errors import InvalidRequest, InvalidState, NotFound, RateLimited
 from kinora.app.generations import checks
-from kinora.app.generations.models import ACTIVE, COMPLETED, FAILED, IN_PROGRESS, QUEUED, VIDEO_COLUMNS, Generation
+from kinora.app.generations.models import (
+    ACTIVE,
+    COMPLETED,
+    FAILED,
+    HELD,
+    IN_PROGRESS,
+    QUEUED,
+    VIDEO_COLUMNS,
+    Generation,
+)
 from kinora.app.generations.schemas import CreateParams, VideoRef
+from kinora.app.generations.screening import Screen, hold_or_allow
 from kinora.app.social.models import Post
 from kinora.app.social.visibility import visible_to
 from kinora.app.storage import LocalStorage
@@ -33,8 +43,8 @@ def new_id(prefix: str = "video_") -> str:
 
 
 async def create(session: AsyncSession, *, settings: Settings, storage: LocalStorage, owner: User,
-                 params: CreateParams) -> Generation:
-    """Validate `params` and queue a generation; nothing is stored when validation fails."""
+                 params: CreateParams, screen: Screen) -> Generation:
+    """Validate and moderate `params` and queue a generation; nothing is stored when either fails."""
     prompt = checks.prompt(params.prompt)
     target = checks.model(settings, params.model)
     seconds = checks.seconds(params.seconds, target, default=settings.default_seconds)
@@ -44,11 +54,16 @@ async def create(session: AsyncSession, *, settings: Settings, storage: LocalSto
                              "input_reference.image_url", param="input_reference")
     ext = checks.image(params.image, width, height, target) if params.image is not None else None
     characters = checks.character_ids(params.characters, target)
+    verdict = await screen.prompt(session, owner=owner, text=prompt)
+    if params.image is not None:
+        await screen.image(owner=owner, data=params.image.data)
     await _check_queue_cap(session, settings, owner)
     await check_quota(session, settings=settings, user=owner)
     gen = Generation(id=new_id(), owner_id=owner.id, kind="create", model=target.model, engine=target.engine,
                      prompt=prompt, seconds=seconds, total_seconds=seconds, width=width, height=height,
                      fps=settings.fps, characters=characters, options={}, created_at=time.time())
+    if await hold_or_allow(session, verdict=verdict, owner=owner, generation_id=gen.id, text=prompt):
+        gen.status = HELD
     if params.image is not None:
         gen.input_key = f"inputs/{gen.id}/reference.{ext}"
         storage.put(gen.input_key, params.image.data)
@@ -58,7 +73,8 @@ async def create(session: AsyncSession, *, settings: Settings, storage: LocalSto
 
 
 async def derive(session: AsyncSession, *, settings: Settings, owner: User, kind: Literal["remix", "edit", "extend"],
-                 prompt: object, video: VideoRef, seconds: object = None, model: object = None) -> Generation:
+                 prompt: object, video: VideoRef, screen: Screen, seconds: object = None,
+                 model: object = None) -> Generation:
     """A new generation made from a completed video of the owner's: remix and edit remake it, extend continues it."""
     text = checks.prompt(prompt)
     if video.id is None:
@@ -80,19 +96,29 @@ async def derive(session: AsyncSession, *, settings: Settings, owner: User, kind
         depth = int(source.options.get("extensions", 0)) + 1
         total = source.total_seconds + new_seconds
         _check_extension(depth, total)
+    combined = combined_prompt(source.prompt, text)
+    verdict = await screen.prompt(session, owner=owner, text=combined)
     await _check_queue_cap(session, settings, owner)
     await check_quota(session, settings=settings, user=owner)
     gen = Generation(id=new_id(), owner_id=owner.id, kind=kind, model=source.model, engine=source.engine,
                      prompt=text, seconds=new_seconds, total_seconds=total, width=source.width,
                      height=source.height, fps=source.fps, seed=source.seed, source_id=source.id, characters=[],
                      options={"extensions": depth} if depth else {}, created_at=time.time())
+    if await hold_or_allow(session, verdict=verdict, owner=owner, generation_id=gen.id, text=combined):
+        gen.status = HELD
     session.add(gen)
     await session.flush()
     return gen
 
 
+def combined_prompt(source: str, change: str) -> str:
+    """What a remix, edit or extension is moderated as: the source's prompt and the new one together, so a harmless
+    change cannot launder a source that would be refused now, nor a harmless source a harmful change."""
+    return f"{source}\n{change}"
+
+
 async def remix_post(session: AsyncSession, *, settings: Settings, owner: User, post_id: int,
-                     prompt: object) -> Generation:
+                     prompt: object, screen: Screen) -> Generation:
     """A remix of a post the owner may see (anyone's, when its author allows remixes): the post's video remade
     with a new prompt. The new generation remembers the post, so publishing it links the two."""
     text = checks.prompt(prompt)
@@ -107,12 +133,16 @@ async def remix_post(session: AsyncSession, *, settings: Settings, owner: User, 
     if not target.caps.remix:
         raise InvalidRequest(f"remix_of: model {source.model!r} (engine {target.engine!r}) of post {post_id} cannot "
                              "remix videos", param="remix_of", code="unsupported_parameter")
+    combined = combined_prompt(source.prompt, text)
+    verdict = await screen.prompt(session, owner=owner, text=combined)
     await _check_queue_cap(session, settings, owner)
     await check_quota(session, settings=settings, user=owner)
     gen = Generation(id=new_id(), owner_id=owner.id, kind="remix", model=source.model, engine=source.engine,
                      prompt=text, seconds=source.seconds, total_seconds=source.total_seconds, width=source.width,
                      height=source.height, fps=source.fps, seed=source.seed, source_id=source.id, characters=[],
                      remix_of_post=post.id, options={}, created_at=time.time())
+    if await hold_or_allow(session, verdict=verdict, owner=owner, generation_id=gen.id, text=combined):
+        gen.status = HELD
     session.add(gen)
     await session.flush()
     return gen

@@ -16,6 +16,7 @@ from kinora.app.generations import characters
 from kinora.app.generations import service as generations
 from kinora.app.generations.models import ACTIVE, COMPLETED, Character
 from kinora.app.generations.schemas import CharacterOut, Video, VideoDeleted, VideoList, video_dict, video_row
+from kinora.app.generations.screening import screening
 from kinora.app.openai_api import forms
 from kinora.app.responses import Json
 from kinora.app.routing import PlainRoute
@@ -31,8 +32,9 @@ async def create_video(request: Request, user: CurrentUser, db: DbDep, settings:
                        storage: StorageDep, runner: RunnerDep) -> Response:
     """Start a generation (multipart as the SDK sends it, or JSON)."""
     params = forms.create_params(await forms.read_body(request))
-    async with db.write() as session:
-        gen = await generations.create(session, settings=settings, storage=storage, owner=user, params=params)
+    async with screening(db, settings) as screen, db.write() as session:
+        gen = await generations.create(session, settings=settings, storage=storage, owner=user, params=params,
+                                       screen=screen)
     if runner is not None:
         runner.nudge()
     return Json(video_dict(video_row(gen)))
@@ -106,9 +108,10 @@ async def _derive(request: Request, user: CurrentUser, db: DbDep, settings: Sett
 async def _derive_from(body: dict[str, Any], user: CurrentUser, db: DbDep, settings: SettingsDep,
                        runner: RunnerDep, kind: Literal["remix", "edit", "extend"]) -> Response:
     video = forms.video_ref(body)
-    async with db.write() as session:
+    async with screening(db, settings) as screen, db.write() as session:
         gen = await generations.derive(session, settings=settings, owner=user, kind=kind, prompt=body.get("prompt"),
-                                       video=video, seconds=body.get("seconds"), model=body.get("model"))
+                                       video=video, screen=screen, seconds=body.get("seconds"),
+                                       model=body.get("model"))
     if runner is not None:
         runner.nudge()
     return Json(video_dict(video_row(gen)))

@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinora.app.errors import InvalidRequest, NotFound
+from kinora.app.moderation.service import ensure_active
 from kinora.app.social import mentions, notifications
 from kinora.app.social.models import Comment, Post
 from kinora.app.social.service import USER_COLUMNS, user_public
@@ -108,6 +109,7 @@ async def one(session: AsyncSession, *, comment_id: int) -> Mapping[Any, Any]:
 
 async def create(session: AsyncSession, *, viewer_id: int, post_id: int, text: str, parent_id: int | None) -> Comment:
     """Comment on a visible post (or reply to one of its top-level comments) and tell who it concerns."""
+    ensure_active(await session.get_one(User, viewer_id), time.time())
     text = check_text(text)
     post = await get_visible(session, viewer_id=viewer_id, post_id=post_id)
     parent = await _parent(session, viewer_id=viewer_id, post_id=post.id, parent_id=parent_id)

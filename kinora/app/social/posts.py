@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinora.app.errors import InvalidRequest, InvalidState, NotFound
 from kinora.app.generations.models import COMPLETED, Generation
+from kinora.app.moderation.service import ensure_active
 from kinora.app.social import mentions, notifications
 from kinora.app.social.models import Post
 from kinora.app.social.schemas import PostUpdate
@@ -34,6 +35,7 @@ async def publish(session: AsyncSession, *, author: User, generation_id: str, ca
                   visibility: str | None, allow_remix: bool) -> tuple[Post, str]:
     """Make a post of the author's completed, unpublished generation; returns it with its prompt. Teen accounts
     post to followers unless they choose otherwise."""
+    ensure_active(author, time.time())
     gen = await _draft(session, owner_id=author.id, generation_id=generation_id)
     post = Post(author_id=author.id, generation_id=gen.id, caption=check_caption(caption),
                 visibility=visibility or ("followers" if ages.is_teen(author) else "public"),

@@ -31,6 +31,9 @@ class User(Base):
     personalized: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     continuous_scroll: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     guardian_pin_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # Moderation: warnings given by admins, and the end of a suspension (unix time; None: not suspended).
+    warnings: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    suspended_until: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class ApiKey(Base):

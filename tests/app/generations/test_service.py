@@ -11,6 +11,7 @@ from kinora.app.errors import InvalidRequest, InvalidState, NotFound
 from kinora.app.generations import service as generations
 from kinora.app.generations.models import Generation
 from kinora.app.generations.schemas import CreateParams, VideoRef
+from kinora.app.generations.screening import Screen
 from kinora.app.users import service as users
 
 
@@ -20,7 +21,8 @@ async def _completed(s: Services, handle: str, seconds: int = 4, *, extensions: 
     async with s.db.write() as session:
         owner = (await users.get_or_create(session, handle))[0]
         gen = await generations.create(session, settings=s.settings, storage=s.storage, owner=owner,
-                                       params=CreateParams(prompt="a ball", seconds=str(seconds)))
+                                       params=CreateParams(prompt="a ball", seconds=str(seconds)),
+                                       screen=Screen(s.settings))
         gen.status, gen.seed, gen.options = "completed", 9, {"extensions": extensions}
         gen.total_seconds = total or seconds
     return owner, gen
@@ -29,7 +31,8 @@ async def _completed(s: Services, handle: str, seconds: int = 4, *, extensions: 
 async def _derive(s: Services, owner: Any, kind: Any, video_id: str, seconds: Any = None) -> Generation:
     async with s.db.write() as session:
         return await generations.derive(session, settings=s.settings, owner=owner, kind=kind, prompt="more",
-                                        video=VideoRef(id=video_id), seconds=seconds)
+                                        video=VideoRef(id=video_id), screen=Screen(s.settings),
+                                        seconds=seconds)
 
 
 def test_remix_inherits_the_source(with_services: Any) -> None:
@@ -66,7 +69,7 @@ def test_only_completed_videos_of_the_owner_can_be_derived(with_services: Any) -
         async with s.db.write() as session:
             other = (await users.get_or_create(session, "other"))[0]
             queued = await generations.create(session, settings=s.settings, storage=s.storage, owner=owner,
-                                              params=CreateParams(prompt="a cube"))
+                                              params=CreateParams(prompt="a cube"), screen=Screen(s.settings))
         with pytest.raises(NotFound):
             await _derive(s, other, "remix", source.id)
         with pytest.raises(InvalidState, match="is queued; only completed videos"):
