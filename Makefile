@@ -36,6 +36,8 @@ bench: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[bench]' && $(PY) -m pip install --quiet --no-deps invisible-watermark==0.2.0
 	$(PY) benchmarks/watermark.py --quick
 	$(PY) benchmarks/fingerprint.py --quick
+	$(PY) benchmarks/moderation.py --quick
+	$(PY) benchmarks/frames.py --quick
 
 clean:
 	rm -rf $(VENV) $(DATA)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -11,11 +12,14 @@ from sqlalchemy.orm import aliased
 
 from kinora.app.db import Database
 from kinora.app.generations import service as generations
-from kinora.app.generations.models import COMPLETED, IN_PROGRESS, QUEUED, Generation
+from kinora.app.generations.models import HELD, IN_PROGRESS, QUEUED, Generation
+from kinora.app.moderation import review
+from kinora.app.moderation import service as moderation
 from kinora.app.provenance import lookup
+from kinora.app.users import ages
 from kinora.app.users.models import User
-from kinora.app.webhooks import service as webhooks
 from kinora.config import Settings
+from kinora.safety.policy import Entry, verdict_from_json
 
 
 async def claim(db: Database, settings: Settings, worker: str) -> Generation | None:
@@ -67,18 +71,21 @@ async def complete(db: Database, settings: Settings, video_id: str, attempt: int
         gen = await session.scalar(select(Generation).where(*_fence(video_id, attempt)))
         if gen is None:
             return False
-        now = time.time()
-        gen.status, gen.progress, gen.completed_at = COMPLETED, 100, now
         prints = output.pop("fingerprint", None)
+        verdict = verdict_from_json(output.pop("moderation", None))
         gen.output_key, gen.output = f"videos/{video_id}/{attempt}", output
         if prints is not None:
             await lookup.store(session, gen.seq, prints)
         gen.seed = output.get("seed", gen.seed)
         gen.lease_until, gen.worker = None, None
-        if settings.media_ttl_seconds:
-            gen.expires_at = now + settings.media_ttl_seconds
-        await webhooks.enqueue(session, urls=settings.webhook_urls, event_type="video.completed",
-                               video_id=video_id, now=now)
+        await moderation.record(session, stage="output", verdict=verdict, user_id=gen.owner_id, generation_id=gen.id)
+        if verdict.outcome == "block":  # the files stay for a moderator or an appeal; nothing serves them
+            await generations.finish_failed(session, settings=settings, gen=gen, code="content_policy",
+                                            message=verdict.message)
+        elif verdict.outcome == "review":
+            gen.status, gen.progress = HELD, 100
+        else:
+            await review.complete(session, settings=settings, gen=gen)
     return True
 
 
@@ -116,11 +123,19 @@ async def output_key(db: Database, video_id: str) -> str | None:
         return key
 
 
-async def owner_handle(db: Database, owner_id: int) -> str | None:
-    """The @handle a job's visible watermark names."""
+@dataclass(frozen=True)
+class Owner:
+    handle: str | None  # the @handle the visible watermark names
+    teen: bool  # output moderation is stricter for teens
+    registry: tuple[Entry, ...]  # the instance's own registry entries, for the transcript
+
+
+async def owner(db: Database, owner_id: int) -> Owner:
+    """What a job needs to know about its owner (and the instance's registry) before it runs."""
     async with db.read() as session:
-        handle: str | None = await session.scalar(select(User.handle).where(User.id == owner_id))
-        return handle
+        user = await session.get(User, owner_id)
+        entries = tuple(await moderation.registry_entries(session))
+    return Owner(None if user is None else user.handle, user is not None and ages.is_teen(user), entries)
 
 
 async def expired(db: Database, now: float) -> list[tuple[str, int]]:

@@ -21,6 +21,7 @@ from kinora.app.generations.models import Generation
 from kinora.app.storage import LocalStorage
 from kinora.config import Settings
 from kinora.jobs import queue
+from kinora.safety.moderator import from_settings
 from kinora.jobs import spec as msg
 from kinora.jobs.spec import JobSpec
 from kinora.jobs.worker import worker_main
@@ -159,7 +160,8 @@ class EmbeddedRunner:
             if gen is None:
                 return
             source_key = await queue.output_key(self.db, gen.source_id) if gen.source_id else None
-            job = self._job_spec(gen, source_key, await queue.owner_handle(self.db, gen.owner_id))
+            owner = await queue.owner(self.db, gen.owner_id)
+            job = self._job_spec(gen, source_key, owner)
             handle.job, handle.cancel_sent, handle.last_write, handle.progress = job, False, time.time(), 0
             handle.conn.send((msg.JOB, job))
 
@@ -176,15 +178,17 @@ class EmbeddedRunner:
             for key in await queue.expire_media(self.db, time.time()):
                 self.storage.delete(key)
 
-    def _job_spec(self, gen: Generation, source_key: str | None, handle: str | None) -> JobSpec:
+    def _job_spec(self, gen: Generation, source_key: str | None, owner: queue.Owner) -> JobSpec:
         return JobSpec(
             video_id=gen.id, attempt=gen.attempt, kind=gen.kind, engine=gen.engine, prompt=gen.prompt,
             seconds=gen.seconds, width=gen.width, height=gen.height, fps=gen.fps, seed=gen.seed,
             out_dir=str(self.storage.path(f"videos/{gen.id}/{gen.attempt}")),
-            seq=gen.seq, model=gen.model, provenance=self.provenance, handle=handle,
+            seq=gen.seq, model=gen.model, provenance=self.provenance, handle=owner.handle,
             image_path=str(self.storage.path(gen.input_key)) if gen.input_key else None,
             source_dir=str(self.storage.path(source_key)) if source_key else None,
-            options=dict(gen.options))
+            options=dict(gen.options), strict=owner.teen or bool(gen.characters),
+            checks_per_second=self.settings.frame_checks_per_second, moderator=from_settings(self.settings),
+            registry=owner.registry)
 
     # -- messages --------------------------------------------------------------------------------------
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kinora.media.provenance import InstanceProvenance
+from kinora.safety.moderator import Moderator
+from kinora.safety.policy import Entry
 
 # Worker -> runner messages are tuples whose first item is one of these.
 READY, PROGRESS, BEAT, DONE, FAILED, CANCELLED = "ready", "progress", "beat", "done", "failed", "cancelled"
@@ -39,3 +41,8 @@ class JobSpec:
     image_path: str | None = None
     source_dir: str | None = None  # the source video's output folder for remix / edit / extend
     options: dict[str, Any] = field(default_factory=dict)
+    # Output moderation: strict for teen owners and clips with a cameo; the transcript goes through `moderator`.
+    strict: bool = False
+    checks_per_second: float = 2.0
+    moderator: Moderator | None = None
+    registry: tuple[Entry, ...] = ()

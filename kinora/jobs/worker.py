@@ -19,6 +19,7 @@ from kinora.engines.base import Clip, Engine, GenerationCancelled, GenerationReq
 from kinora.jobs import spec as msg
 from kinora.jobs.spec import ENGINE_SHARE, OUTPUT_FILES, JobSpec
 from kinora.media.provenance import Stamp
+from kinora.safety.policy import Verdict, strictest, verdict_json
 
 CONTEXT_SECONDS = 2.0  # of the source's frames handed to engines as `remix_of` context
 PROGRESS_EVERY = 0.2  # seconds between progress messages
@@ -128,6 +129,7 @@ def run_job(job: JobSpec, engine: Engine, progress: Callable[[float], None],
                             fps=job.fps, seed=job.seed, image=_load_image(job.image_path),
                             remix_of=_load_source(job.source_dir), options=_options(job))
     clip = engine.generate(req, lambda f: progress(ENGINE_SHARE * f), cancelled)
+    verdict = moderate(job, clip)
     out = Path(job.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     stamp = _stamp(job)
@@ -146,7 +148,22 @@ def run_job(job: JobSpec, engine: Engine, progress: Callable[[float], None],
     return {"files": OUTPUT_FILES,
             "seconds": round(seconds, 3), "has_audio": clip.audio is not None,
             "bytes": video.stat().st_size, "spritesheet": sheet.to_dict(), "seed": clip.metadata.get("seed"),
-            "fingerprint": marking.fingerprints(clip)}
+            "fingerprint": marking.fingerprints(clip), "moderation": verdict_json(verdict)}
+
+
+def moderate(job: JobSpec, clip: Clip) -> Verdict:
+    """Output moderation: sampled frames through the frame classifier, and the transcript (engines that speak
+    put it in `metadata["transcript"]`) through the prompt stack. The queue holds or fails what this flags."""
+    from kinora.safety import frames
+
+    thresholds = frames.STRICT if job.strict else frames.STANDARD
+    verdicts = [frames.check_frames(clip.frames, clip.fps, detector=frames.detector(), thresholds=thresholds,
+                                    per_second=job.checks_per_second)]
+    transcript = clip.metadata.get("transcript")
+    if isinstance(transcript, str) and transcript.strip() and job.moderator is not None:
+        said = job.moderator.check(transcript, teen=job.strict, entries=job.registry)
+        verdicts.append(replace(said, layer=f"transcript/{said.layer}", reason=f"speech: {said.reason}"))
+    return strictest(verdicts)
 
 
 def _stamp(job: JobSpec) -> Stamp:

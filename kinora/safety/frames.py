@@ -180,8 +180,8 @@ def detector(model_path: Path | None = None, threads: int = 1) -> Detector:
 
 @dataclass(frozen=True)
 class Thresholds:
-    block: float = 0.6  # an exposed sexual part scored at least this blocks
-    review: float = 0.4  # at least this holds for review
+    block: float = 0.7  # an exposed sexual part scored at least this blocks
+    review: float = 0.55  # at least this holds for review
     face: float = 0.5  # input images: a face scored at least this is a real person
 
     def __post_init__(self) -> None:
@@ -193,7 +193,10 @@ class Thresholds:
 
 
 STANDARD = Thresholds()
-STRICT = Thresholds(block=0.45, review=0.3, face=0.4)  # teen requesters and clips with a cameo
+STRICT = Thresholds(block=0.6, review=0.45, face=0.4)  # teen requesters and clips with a cameo
+# Round, skin-toned objects (a ball on a floor in Kinora's own renders) score BUTTOCKS_EXPOSED up to 0.55 at
+# 320x256: that class counts this much less before the thresholds apply.
+DISCOUNT = {"BUTTOCKS_EXPOSED": 0.15}
 
 
 def sample_indices(n_frames: int, fps: float, per_second: float, max_frames: int) -> list[int]:
@@ -219,8 +222,9 @@ def judge(detections: list[list[Detection]], thresholds: Thresholds, *,
     worst: tuple[float, str, int] = (0.0, "", -1)
     for number, found in zip(numbers, detections, strict=True):
         for d in found:
-            if d.label in SEXUAL and d.score > worst[0]:
-                worst = (d.score, d.label, number)
+            score = d.score - DISCOUNT.get(d.label, 0.0)
+            if d.label in SEXUAL and score > worst[0]:
+                worst = (score, d.label, number)
     score, label, number = worst
     scores = {"sexual": round(score, 4)}
     if score < thresholds.review:

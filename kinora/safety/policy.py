@@ -7,7 +7,7 @@ strictest one wins (block > review > allow). Users read `message`; moderators an
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 Outcome = Literal["allow", "block", "review"]
 Stage = Literal["prompt", "image", "output", "transcript"]
@@ -54,6 +54,21 @@ class Verdict:
 
 
 ALLOW = Verdict("allow")
+
+
+def verdict_json(verdict: Verdict) -> dict[str, Any]:
+    """A verdict as plain JSON (it crosses from the worker process to the queue)."""
+    return {"outcome": verdict.outcome, "category": verdict.category, "layer": verdict.layer,
+            "reason": verdict.reason, "scores": verdict.scores, "evasions": list(verdict.evasions),
+            "versions": verdict.versions}
+
+
+def verdict_from_json(data: dict[str, Any] | None) -> Verdict:
+    """`verdict_json`'s inverse; None (outputs from before output moderation) is an allow."""
+    if data is None:
+        return ALLOW
+    return Verdict(data["outcome"], data.get("category"), data.get("layer"), data.get("reason", ""),
+                   dict(data.get("scores", {})), tuple(data.get("evasions", ())), dict(data.get("versions", {})))
 
 
 def strictest(verdicts: list[Verdict]) -> Verdict:

@@ -135,14 +135,20 @@ def _frames(*labelled: tuple[str, float]) -> list[list[Detection]]:
 
 
 @pytest.mark.parametrize(("score", "standard", "strict"), [
-    (0.75, "block", "block"), (0.6, "block", "block"), (0.5, "review", "block"), (0.45, "review", "block"),
-    (0.4, "review", "review"), (0.35, "allow", "review"), (0.3, "allow", "review"), (0.25, "allow", "allow"),
+    (0.75, "block", "block"), (0.65, "review", "block"), (0.6, "review", "block"), (0.55, "review", "review"),
+    (0.5, "allow", "review"), (0.45, "allow", "review"), (0.4, "allow", "allow"),
 ])
 def test_thresholds_decide(score: float, standard: str, strict: str) -> None:
-    detections = _frames(("FACE_FEMALE", 0.9), ("BUTTOCKS_EXPOSED", score))
+    detections = _frames(("FACE_FEMALE", 0.9), ("FEMALE_BREAST_EXPOSED", score))
     assert judge(detections, STANDARD).outcome == standard
     assert judge(detections, STRICT).outcome == strict
     assert judge(detections, STANDARD).scores == {"sexual": score}
+
+
+def test_buttocks_count_less_since_round_objects_look_like_them() -> None:
+    # 0.55 is the most a ball in Kinora's own renders scored; it must not hold even a teen's clip.
+    assert judge(_frames(("BUTTOCKS_EXPOSED", 0.55)), STRICT).outcome == "allow"
+    assert judge(_frames(("BUTTOCKS_EXPOSED", 0.9)), STANDARD).scores == {"sexual": 0.75}
 
 
 @pytest.mark.parametrize("label", ["FEMALE_BREAST_EXPOSED", "FEMALE_GENITALIA_EXPOSED", "MALE_GENITALIA_EXPOSED",
@@ -162,12 +168,12 @@ def test_covered_and_non_sexual_classes_are_ignored(label: str) -> None:
 
 
 def test_the_reason_names_the_worst_class_frame_and_score() -> None:
-    detections = _frames(("FEMALE_BREAST_EXPOSED", 0.45), ("BUTTOCKS_COVERED", 0.95), ("ANUS_EXPOSED", 0.71))
+    detections = _frames(("FEMALE_BREAST_EXPOSED", 0.6), ("BUTTOCKS_COVERED", 0.95), ("ANUS_EXPOSED", 0.71))
     verdict = judge(detections, STANDARD)
-    assert verdict.reason == "ANUS_EXPOSED scored 0.71 in frame 2 (>= block threshold 0.60)"
+    assert verdict.reason == "ANUS_EXPOSED scored 0.71 in frame 2 (>= block threshold 0.70)"
     held = judge(detections[:1], STANDARD, frame_numbers=[17])
-    assert held.outcome == "review" and held.reason == "FEMALE_BREAST_EXPOSED scored 0.45 in frame 17 " \
-                                                       "(>= review threshold 0.40)"
+    assert held.outcome == "review" and held.reason == "FEMALE_BREAST_EXPOSED scored 0.60 in frame 17 " \
+                                                       "(>= review threshold 0.55)"
     assert held.message.startswith("This request is held for review")
     assert judge([], STANDARD).outcome == "allow"
 
@@ -223,8 +229,8 @@ def test_bad_images_name_the_argument_and_value(nudenet: Detector) -> None:
 
 
 def test_bad_settings_name_the_argument_and_value(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match=r"review must not exceed block; got review 0.7 > block 0.6"):
-        Thresholds(review=0.7)
+    with pytest.raises(ValueError, match=r"review must not exceed block; got review 0.8 > block 0.7"):
+        Thresholds(review=0.8)
     with pytest.raises(ValueError, match=r"face must be in \(0, 1\]; got 1.5"):
         Thresholds(face=1.5)
     with pytest.raises(ValueError, match="threads must be at least 1; got 0"):

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from kinora.app.generations.models import COMPLETED, FAILED, VIDEO_COLUMNS, Generation
+from kinora.app.generations.models import COMPLETED, FAILED, HELD, IN_PROGRESS, VIDEO_COLUMNS, Generation
 
 
 @dataclass
@@ -91,8 +91,9 @@ def video_row(g: Generation) -> dict[str, Any]:
 
 
 def video_dict(g: Mapping[str, Any]) -> dict[str, Any]:
-    """The wire form of a generation; every key always present, as the SDK's poller relies on them."""
-    status = g["status"]
+    """The wire form of a generation; every key always present, as the SDK's poller relies on them. A generation
+    held for review is still in progress to the API (it completes or fails once a moderator decides)."""
+    status = IN_PROGRESS if g["status"] == HELD else g["status"]
     return {
         "id": g["id"], "object": "video", "model": g["model"], "status": status,
         "progress": 100 if status == COMPLETED else g["progress"],
