@@ -80,8 +80,8 @@ class Settings(BaseSettings):
                                      "default: the one shipped with Kinora.")
     moderation_block: float = Field(0.6, gt=0, le=1, description="Classifier score that blocks a prompt.")
     moderation_review: float = Field(0.4, gt=0, le=1, description="Classifier score that holds a prompt for review.")
-    teen_moderation_block: float = Field(0.35, gt=0, le=1, description="Teen accounts: the stricter block score.")
-    teen_moderation_review: float = Field(0.2, gt=0, le=1, description="Teen accounts: the stricter review score.")
+    teen_moderation_block: float = Field(0.5, gt=0, le=1, description="Teen accounts: the stricter block score.")
+    teen_moderation_review: float = Field(0.35, gt=0, le=1, description="Teen accounts: the stricter review score.")
     moderation_url: str | None = Field(None, description="An OpenAI-compatible /v1/moderations endpoint (OpenAI "
                                        "or a local guard-model server) consulted after the local layers; off by "
                                        "default.")

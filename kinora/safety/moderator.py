@@ -22,7 +22,7 @@ from kinora.safety.policy import Entry, Verdict, strictest
 @dataclass(frozen=True)
 class Moderator:
     standard: Thresholds = Thresholds(block=0.6, review=0.4)
-    teen: Thresholds = Thresholds(block=0.35, review=0.2)
+    teen: Thresholds = Thresholds(block=0.5, review=0.35)
     head_path: Path | None = None  # None: the head shipped with Kinora
     external: External | None = None
 

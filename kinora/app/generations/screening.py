@@ -26,7 +26,7 @@ from kinora.app.users import ages
 from kinora.app.users.models import User
 from kinora.config import Settings
 from kinora.safety.moderator import from_settings
-from kinora.safety.policy import ALLOW, Verdict
+from kinora.safety.policy import Verdict
 
 
 class ContentBlocked(DomainError):
@@ -102,10 +102,6 @@ async def screening(db: Database, settings: Settings) -> AsyncIterator[Screen]:
 async def hold_or_allow(session: AsyncSession, *, verdict: Verdict, owner: User, generation_id: str,
                         text: str) -> bool:
     """Record a prompt's verdict with its new generation; True when it must wait for review."""
-    if verdict is ALLOW or verdict.outcome == "allow":
-        await moderation.record(session, stage="prompt", verdict=verdict, user_id=owner.id,
-                                generation_id=generation_id, text=text)
-        return False
     await moderation.record(session, stage="prompt", verdict=verdict, user_id=owner.id, generation_id=generation_id,
                             text=text)
-    return True
+    return verdict.outcome == "review"

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from kinora.app.db import Base
 
-STAGES = ("prompt", "image", "output", "transcript", "review", "appeal", "registry", "user")
+STAGES = ("prompt", "image", "output", "transcript", "review", "report", "appeal", "registry", "user")
 OUTCOMES = ("allow", "block", "review", "approve", "remove", "warn", "suspend", "unsuspend", "grant", "deny", "add",
             "change", "delete")
 KINDS = ("public_figure", "rights")

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinora.app.errors import InvalidRequest, NotFound
 from kinora.app.generations.models import Generation
+from kinora.app.moderation import service as moderation
 from kinora.app.social import comments, graph, posts
 from kinora.app.social.models import REPORT_CATEGORIES, Comment, Post, Report
 from kinora.app.social.schemas import ReportCreate, ReportResolve
@@ -117,6 +118,11 @@ async def resolve(session: AsyncSession, *, admin_id: int, report_id: int, body:
     now = time.time()
     for each in closing:
         each.status, each.resolved_by, each.resolved_at = body.status, admin_id, now
+    await moderation.record(session, stage="report", outcome="remove" if body.remove else "approve",
+                            user_id=report.target_user_id, reviewer_id=admin_id,
+                            post_id=int(report.target_id) if report.target_type == "post" else None,
+                            note=f"report {report.id} of {report.target_type} {report.target_id} "
+                                 f"({report.category}): {body.status}")
     await session.flush()
     return report
 
