@@ -21,11 +21,11 @@ from kinora.app.generations.models import Generation
 from kinora.app.storage import LocalStorage
 from kinora.config import Settings
 from kinora.jobs import queue
-from kinora.safety.moderator import from_settings
 from kinora.jobs import spec as msg
 from kinora.jobs.spec import JobSpec
 from kinora.jobs.worker import worker_main
 from kinora.media.provenance import InstanceProvenance
+from kinora.safety.moderator import from_settings
 
 log = logging.getLogger("kinora.runner")
 HOST = socket.gethostname()

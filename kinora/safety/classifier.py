@@ -113,9 +113,12 @@ def train(vectors: np.ndarray, labels: Sequence[str], *, l2: float = 1e-3, steps
     return _from_arrays(weights, bias, LABELS)
 
 
-def verdict(probabilities: np.ndarray, head: Head, thresholds: Thresholds) -> Verdict:
-    """The layer's verdict from one prompt's (C,) probabilities: the likeliest category that passes a threshold."""
-    scores = {label: round(float(p), 4) for label, p in zip(head.labels, probabilities, strict=True) if label != NONE}
+def verdict(probabilities: np.ndarray, head: Head, thresholds: Thresholds, *,
+            ignore: frozenset[str] = frozenset()) -> Verdict:
+    """The layer's verdict from one prompt's (C,) probabilities: the likeliest category that passes a threshold.
+    Categories in `ignore` (e.g. "rights" when the prompt names an opted-in work) cannot decide."""
+    scores = {label: round(float(p), 4) for label, p in zip(head.labels, probabilities, strict=True)
+              if label != NONE and label not in ignore}
     category = max(scores, key=scores.__getitem__)
     top = scores[category]
     versions = {"classifier": head.version}

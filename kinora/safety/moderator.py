@@ -46,7 +46,9 @@ class Moderator:
         from kinora.app.feed import embed  # torch loads on first use, never in the web process at import
 
         probabilities = head.probabilities(embed.embed_one(blanked)[None])[0]
-        by_meaning = classifier.verdict(probabilities, head, self.teen if teen else self.standard)
+        # A rights holder's opt-in must not be undone by the classifier's sense that the prompt names a character.
+        opted_in = frozenset({"rights"}) if registry.matcher(entries).allowed_named(blanked) else frozenset()
+        by_meaning = classifier.verdict(probabilities, head, self.teen if teen else self.standard, ignore=opted_in)
         return strictest([by_meaning, by_rule, by_name])
 
     def warm(self) -> None:

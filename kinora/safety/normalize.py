@@ -62,13 +62,21 @@ def normalize(prompt: str) -> Normalized:
     text, changed = _unleet(text)
     if changed:
         evasions.append("leetspeak")
-    joined = _SPACED.sub(lambda m: re.sub(r"[\s._\-]+", "", m.group(0)), text)
+    joined = _SPACED.sub(_join_spaced, text)
     if joined != text:
         evasions.append("spaced-out letters")
     unstretched = _WORD.sub(_unstretch, joined)
     if unstretched != joined:
         evasions.append("stretched letters")
     return Normalized(prompt, re.sub(r"\s+", " ", unstretched).strip(), evasions)
+
+
+def _join_spaced(match: re.Match[str]) -> str:
+    letters = re.sub(r"[\s._\-]+", "", match.group(0))
+    # "a n a k e d" is the article and a spaced word: keep "a " apart when a word of 3+ letters follows.
+    if letters[0] == "a" and match.group(0)[1] == " " and len(letters) > 3:
+        return letters[0] + " " + letters[1:]
+    return letters
 
 
 def _unstretch(match: re.Match[str]) -> str:

@@ -73,6 +73,10 @@ class Matcher:
     names: dict[str, Entry]  # normalized name or alias -> its entry
     version: str  # for the audit log: which registry decided
 
+    def allowed_named(self, text: str) -> bool:
+        """Whether `text` names an entry its rights holder opted in."""
+        return self.pattern is not None and any(self.names[m.group(0)].allowed for m in self.pattern.finditer(text))
+
     def find(self, text: str) -> tuple[Entry, str] | None:
         """The first blocked entry named in `text` (normalized), with the words that named it."""
         if self.pattern is None:

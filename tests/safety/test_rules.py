@@ -79,8 +79,8 @@ def test_find_names_the_words_it_matched() -> None:
     assert rules.find("a red ball bounces down the stairs") is None
 
 
-def test_benign_blanked_removes_only_the_idiom() -> None:
-    assert rules.benign_blanked("kill the lights then kill him").split() == ["then", "kill", "him"]
+def test_benign_blanked_replaces_only_the_idiom() -> None:
+    assert rules.benign_blanked("kill the lights then kill him").split() == ["something", "then", "kill", "him"]
 
 
 def test_a_32k_prompt_returns() -> None:
