@@ -30,10 +30,13 @@ class Moderator:
         """The verdict on `prompt`; `entries` are the instance's own registry rows (merged over the shipped)."""
         normalized = normalize(prompt)
         text = rules.benign_blanked(normalized.text)
-        verdict = self._local(text, teen, registry.merged(entries))
+        merged = registry.merged(entries)
+        verdict = self._local(text, teen, merged)
         if verdict.outcome != "block" and self.external is not None:
             verdict = strictest([verdict, self.external.check(prompt)])
-        return replace(verdict, evasions=tuple(normalized.evasions))
+        # The audit log names every list and model that read the prompt, not only the one that decided.
+        versions = {"rules": rules.VERSION, "registry": registry.matcher(merged).version, **verdict.versions}
+        return replace(verdict, evasions=tuple(normalized.evasions), versions=versions)
 
     def _local(self, blanked: str, teen: bool, entries: tuple[Entry, ...]) -> Verdict:
         by_rule = rules.check(blanked)
@@ -52,7 +55,7 @@ class Moderator:
         return strictest([by_meaning, by_rule, by_name])
 
     def warm(self) -> None:
-        """Load the head and the embedding model now (workers and servers call this at start)."""
+        """Load the head and the embedding model now (the server's start-up warms the same embedding model)."""
         self.check("a red ball bounces down the stairs")
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kinora.app.db import Database
 from kinora.app.feed.models import CheckIn, FeedDay, FeedPreference, FeedSignal, View
 from kinora.app.generations.models import Character, Generation
+from kinora.app.moderation.models import Appeal, ModerationEvent
 from kinora.app.social.models import Block, Comment, Follow, Like, Notification, Post, Report
 from kinora.app.storage import LocalStorage
 from kinora.app.users.models import ApiKey, Invite, LoginSession, PasswordReset, User
@@ -47,6 +48,7 @@ FILES: dict[str, dict[str, tuple[Table, Column[Any]]]] = {
     "tokens.json": {"tokens": _by(ApiKey, "user_id")},
     "sessions.json": {"sessions": _by(LoginSession, "user_id"), "password_resets": _by(PasswordReset, "user_id")},
     "characters.json": {"characters": _by(Character, "owner_id")},
+    "moderation.json": {"decisions": _by(ModerationEvent, "user_id"), "appeals": _by(Appeal, "user_id")},
 }
 # Rows that name the account but belong to someone else (or to the instance), and why they stay out.
 NOT_EXPORTED = {
@@ -55,6 +57,9 @@ NOT_EXPORTED = {
     ("reports", "target_user_id"): "reports about the account would name who filed them",
     ("reports", "resolved_by"): "moderation work belongs to the instance",
     ("notifications", "actor_id"): "notifications the account caused are other people's inboxes",
+    ("moderation_events", "reviewer_id"): "moderation work belongs to the instance",
+    ("appeals", "decided_by"): "moderation work belongs to the instance",
+    ("safety_registry", "created_by"): "moderation work belongs to the instance",
 }
 STALE_SECONDS = 6 * 3600
 # Secrets (only hashes, but still) and derived vectors never leave the server.

@@ -81,6 +81,7 @@ def populate(community: Any, handle: str, friend: str, stranger: str) -> dict[st
 
     from kinora.app.feed.models import CheckIn, FeedDay, FeedPreference, FeedSignal, View
     from kinora.app.generations.models import Character
+    from kinora.app.moderation.models import Appeal, ModerationEvent
     from kinora.app.social.models import Block, Comment, Like, Notification, Report
 
     me, _, _ = community.join(handle), community.join(friend), community.join(stranger)
@@ -141,6 +142,12 @@ def populate(community: Any, handle: str, friend: str, stranger: str) -> dict[st
                 Report(reporter_id=fid, target_type="post", target_id=str(their_remix), target_user_id=sid,
                        category="other", created_at=now, status="dismissed", resolved_by=uid, resolved_at=now),
             ])
+            held = ModerationEvent(created_at=now, stage="prompt", outcome="block", user_id=uid, category="violence",
+                                   layer="rules", note="matched 'gore'", reviewer_id=fid)
+            session.add(held)
+            await session.flush()
+            session.add(Appeal(user_id=uid, event_id=held.id, message="it was a cooking show", created_at=now,
+                               status="denied", decided_by=fid, decided_at=now))
             mine = Comment(post_id=friend_post, author_id=uid, text="nice", created_at=now)
             session.add(mine)
             await session.flush()

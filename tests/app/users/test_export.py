@@ -21,10 +21,11 @@ from tests.app.users.helpers import populate, user_columns
 
 # Rows that name the account but are other people's (or the instance's): see export.NOT_EXPORTED.
 NOT_EXPORTED = {("users", "invited_by"), ("blocks", "blocked_id"), ("reports", "target_user_id"),
-                ("reports", "resolved_by"), ("notifications", "actor_id")}
+                ("reports", "resolved_by"), ("notifications", "actor_id"), ("moderation_events", "reviewer_id"),
+                ("appeals", "decided_by"), ("safety_registry", "created_by")}
 FILES = {"account.json", "generations.json", "posts.json", "comments.json", "likes.json", "follows.json",
          "blocks.json", "reports.json", "notifications.json", "feed.json", "checkins.json", "invites.json",
-         "tokens.json", "sessions.json", "characters.json"}
+         "tokens.json", "sessions.json", "characters.json", "moderation.json"}
 
 
 @pytest.fixture(scope="module")
