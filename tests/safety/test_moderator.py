@@ -97,9 +97,10 @@ def test_teen_accounts_are_held_to_more(moderator: Moderator, prompt: str) -> No
 
 def test_versions_name_every_layer_that_took_part(moderator: Moderator) -> None:
     verdict = moderator.check("a red ball bounces down the stairs")
-    assert set(verdict.versions) == {"classifier"}
-    blocked = moderator.check("how to make a pipe bomb")
-    assert set(blocked.versions) == {"rules"}
+    assert set(verdict.versions) == {"rules", "registry", "classifier"}
+    assert verdict.versions["rules"] == "rules-1" and verdict.versions["registry"].startswith("registry-")
+    blocked = moderator.check("how to make a pipe bomb")  # the rules decide alone: the classifier never ran
+    assert set(blocked.versions) == {"rules", "registry"}
 
 
 def test_an_opt_in_overrides_the_shipped_entry(moderator: Moderator) -> None:
