@@ -28,6 +28,13 @@ def _size(value: str) -> tuple[int, int]:
     return int(match[1]), int(match[2])
 
 
+def _when(value: object) -> str:
+    """A stored timestamp for tables (local time); "" for none."""
+    import datetime
+
+    return "" if value is None else datetime.datetime.fromtimestamp(float(str(value))).strftime("%Y-%m-%d %H:%M")
+
+
 def _load_plan(path: Path) -> dict[str, object]:
     from kinora.world.plan import ScenePlan
 
@@ -266,19 +273,15 @@ def create_api_key(
 def list_api_keys() -> None:
     """List API keys (prefix, name, owner, when made, last used, revoked); never the keys themselves."""
     import asyncio
-    import datetime
 
     from rich.table import Table
 
     from kinora.app.users.admin import list_keys
 
-    def when(value: object) -> str:
-        return "" if value is None else datetime.datetime.fromtimestamp(float(str(value))).strftime("%Y-%m-%d %H:%M")
-
     table = Table("prefix", "name", "user", "created", "last used", "revoked")
     for key in asyncio.run(list_keys(_settings())):
-        table.add_row(f"{key['prefix']}...", str(key["name"]), f"@{key['user']}", when(key["created_at"]),
-                      when(key["last_used_at"]), when(key["revoked_at"]))
+        table.add_row(f"{key['prefix']}...", str(key["name"]), f"@{key['user']}", _when(key["created_at"]),
+                      _when(key["last_used_at"]), _when(key["revoked_at"]))
     console.print(table)
 
 
@@ -320,7 +323,6 @@ def create_invite(uses: Annotated[int, typer.Option(help="How many sign-ups the 
 def list_invites() -> None:
     """List invite codes: who made them, when, and the uses left."""
     import asyncio
-    import datetime
 
     from rich.table import Table
 
@@ -328,9 +330,8 @@ def list_invites() -> None:
 
     table = Table("code", "uses left", "made by", "created")
     for invite in asyncio.run(listed(_settings())):
-        made = datetime.datetime.fromtimestamp(float(str(invite["created_at"]))).strftime("%Y-%m-%d %H:%M")
         table.add_row(str(invite["code"]), str(invite["uses_left"]),
-                      f"@{invite['created_by']}" if invite["created_by"] else "admin", made)
+                      f"@{invite['created_by']}" if invite["created_by"] else "admin", _when(invite["created_at"]))
     console.print(table)
 
 
@@ -354,12 +355,6 @@ def _moderate(command: str, /, *args: Any, **kwargs: Any) -> Any:
         return asyncio.run(getattr(moderation_admin, command)(_settings(), *args, **kwargs))
     except DomainError as e:
         raise typer.BadParameter(str(e)) from e
-
-
-def _when(value: object) -> str:
-    import datetime
-
-    return "" if value is None else datetime.datetime.fromtimestamp(float(str(value))).strftime("%Y-%m-%d %H:%M")
 
 
 @moderation_commands.command("queue")

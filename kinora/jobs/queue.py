@@ -13,7 +13,6 @@ from sqlalchemy.orm import aliased
 from kinora.app.db import Database
 from kinora.app.generations import service as generations
 from kinora.app.generations.models import HELD, IN_PROGRESS, QUEUED, Generation
-from kinora.app.moderation import review
 from kinora.app.moderation import service as moderation
 from kinora.app.provenance import lookup
 from kinora.app.users import ages
@@ -85,7 +84,7 @@ async def complete(db: Database, settings: Settings, video_id: str, attempt: int
         elif verdict.outcome == "review":
             gen.status, gen.progress = HELD, 100
         else:
-            await review.complete(session, settings=settings, gen=gen)
+            await generations.finish_completed(session, settings=settings, gen=gen)
     return True
 
 

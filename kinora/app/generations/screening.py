@@ -14,7 +14,7 @@ import io
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,7 +47,7 @@ class Blocked:
 @dataclass
 class Screen:
     settings: Settings
-    blocked: list[Blocked] = field(default_factory=list)
+    blocked: Blocked | None = None  # what `screening()` writes to the audit log after the rollback
 
     async def prompt(self, session: AsyncSession, *, owner: User, text: str, param: str = "prompt") -> Verdict:
         """Allow or review (the caller holds the generation); a block raises ContentBlocked."""
@@ -72,7 +72,7 @@ class Screen:
         return verdict
 
     def _refuse(self, blocked: Blocked) -> None:
-        self.blocked.append(blocked)
+        self.blocked = blocked
         raise ContentBlocked(blocked.verdict.message, param=blocked.param)
 
 
@@ -90,8 +90,8 @@ async def screening(db: Database, settings: Settings) -> AsyncIterator[Screen]:
     try:
         yield screen
     except ContentBlocked as e:
-        if screen.blocked:
-            refused = screen.blocked[-1]
+        refused = screen.blocked
+        if refused is not None:
             async with db.write() as session:
                 event = await moderation.record(session, stage=refused.stage, verdict=refused.verdict,
                                                 user_id=refused.user_id, text=refused.text)

@@ -291,6 +291,18 @@ async def cancel(session: AsyncSession, *, settings: Settings, owner: User, vide
     return gen
 
 
+async def finish_completed(session: AsyncSession, *, settings: Settings, gen: Generation) -> None:
+    """Mark `gen`'s output shown: completed (error cleared, expiry set) with its video.completed webhook queued in
+    the same transaction. The queue calls it when output moderation allows; moderators when they approve."""
+    now = time.time()
+    gen.status, gen.progress, gen.completed_at = COMPLETED, 100, now
+    gen.error_code, gen.error_message = None, None
+    if settings.media_ttl_seconds:
+        gen.expires_at = now + settings.media_ttl_seconds
+    await webhooks.enqueue(session, urls=settings.webhook_urls, event_type="video.completed", video_id=gen.id,
+                           now=now)
+
+
 async def finish_failed(session: AsyncSession, *, settings: Settings, gen: Generation, code: str,
                         message: str) -> None:
     """Mark `gen` failed and queue its video.failed webhook in the same transaction."""

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinora.app.errors import InvalidRequest, InvalidState, NotFound
+from kinora.app.generations import service as generations
 from kinora.app.generations.models import FAILED, HELD, Generation
 from kinora.app.moderation import review
 from kinora.app.moderation.models import APPEAL_STATUSES, Appeal, ModerationEvent
@@ -91,7 +92,7 @@ async def _restore(session: AsyncSession, settings: Settings, storage: LocalStor
     if gen is None or not review.has_files(storage, gen):
         return False
     if gen.status == HELD or (gen.status == FAILED and gen.error_code == review.CONTENT_POLICY):
-        await review.complete(session, settings=settings, gen=gen)
+        await generations.finish_completed(session, settings=settings, gen=gen)
         return True
     return False
 

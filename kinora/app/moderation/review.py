@@ -4,7 +4,6 @@ and the moderators' approve / remove decisions. Reports of posts and comments ha
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from sqlalchemy import select
@@ -12,13 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinora.app.errors import InvalidRequest, InvalidState, NotFound
 from kinora.app.generations import service as generations
-from kinora.app.generations.models import COMPLETED, HELD, QUEUED, Generation
+from kinora.app.generations.models import HELD, QUEUED, Generation
 from kinora.app.moderation.models import ModerationEvent
 from kinora.app.moderation.service import check_note, record
 from kinora.app.storage import LocalStorage
 from kinora.app.users.models import User
-from kinora.app.webhooks import service as webhooks
 from kinora.config import Settings
+from kinora.jobs.spec import OUTPUT_FILES
 
 ACTIONS = ("approve", "remove")
 CONTENT_POLICY = "content_policy"
@@ -85,19 +84,8 @@ async def release(session: AsyncSession, *, settings: Settings, gen: Generation)
     if gen.output_key is None:
         gen.status = QUEUED
         return
-    await complete(session, settings=settings, gen=gen)
-
-
-async def complete(session: AsyncSession, *, settings: Settings, gen: Generation) -> None:
-    """Show a held or removed generation's output as the worker would have: completed, with its webhook."""
-    now = time.time()
-    gen.status, gen.progress, gen.completed_at = COMPLETED, 100, now
-    gen.error_code, gen.error_message = None, None
-    if settings.media_ttl_seconds:
-        gen.expires_at = now + settings.media_ttl_seconds
-    await webhooks.enqueue(session, urls=settings.webhook_urls, event_type="video.completed", video_id=gen.id,
-                           now=now)
+    await generations.finish_completed(session, settings=settings, gen=gen)
 
 
 def has_files(storage: LocalStorage, gen: Generation) -> bool:
-    return gen.output_key is not None and storage.path(f"{gen.output_key}/video.mp4").is_file()
+    return gen.output_key is not None and storage.path(f"{gen.output_key}/{OUTPUT_FILES['video']}").is_file()
