@@ -90,6 +90,21 @@ class Settings(BaseSettings):
     frame_checks_per_second: float = Field(2.0, gt=0, le=30, description="Output frames moderated per second "
                                            "of video.")
 
+    speech_model: Path | None = Field(None, description="A faster-whisper model folder for cameo verification's "
+                                      "spoken digits; default: PocketSphinx constrained to the digits (offline).")
+    voice_encoder: Path | None = Field(None, description="Resemblyzer's pretrained.pt for cameo voice embeddings; "
+                                       "default: the one inside the resemblyzer package.")
+    face_models: Path | None = Field(None, description="A folder with dlib's face models (shape_predictor_5_face_"
+                                     "landmarks.dat, dlib_face_recognition_resnet_model_v1.dat); default: the "
+                                     "face_recognition_models package.")
+    cameo_face_distance: float = Field(0.5, gt=0, le=1.2, description="Face-embedding distance under which two "
+                                       "faces are the same person (dlib's own threshold is 0.6).")
+    cameo_challenge_seconds: int = Field(600, ge=30, description="How long a verification challenge stays valid.")
+    cameo_deleted_posts: Literal["remove", "private"] = Field("remove", description="What happens to posts that "
+                                                              "use a cameo when its owner deletes it.")
+    secret_key: SecretStr | None = Field(None, description="The instance key that encrypts cameo face and voice "
+                                         "data at rest; default: a key made at first start in data_dir/keys.")
+
     @field_validator("devices", "webhook_urls", mode="before")
     @classmethod
     def _comma_list(cls, value: Any) -> Any:
