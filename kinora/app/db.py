@@ -84,6 +84,13 @@ class Database:
         async with lock, self.sessions() as session, session.begin():
             yield session
 
+    async def scrub(self) -> None:
+        """After personal data was deleted: on SQLite, copy the WAL into the file and empty it, so no older version
+        of a page keeps what was deleted. (PostgreSQL keeps dead rows until VACUUM; autovacuum gets there.)"""
+        if self.is_sqlite:
+            async with self.engine.connect() as conn:
+                await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
     async def dispose(self) -> None:
         if self._reader is not None:
             self._reader.close()
@@ -100,7 +107,9 @@ def _engine_args(url: str) -> dict[str, Any]:
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
-    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=30000"):
+    # secure_delete: deleted rows (cameo face and voice data, accounts) are zeroed in the file, not left in free pages.
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=30000",
+                   "secure_delete=ON"):
         cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
 

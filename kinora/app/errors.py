@@ -23,7 +23,7 @@ class DomainError(Exception):
     def __str__(self) -> str:
         return f"{self.param}: {self.message}" if self.param else self.message
 
-    def body(self) -> dict[str, dict[str, str | None]]:
+    def body(self) -> dict[str, dict[str, object]]:
         return {"error": {"message": self.message, "type": self.type, "param": self.param, "code": self.code}}
 
 

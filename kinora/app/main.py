@@ -18,6 +18,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kinora.app.bootstrap import bootstrap
+from kinora.app.cameos import router as cameos
 from kinora.app.errors import DomainError
 from kinora.app.feed import embed
 from kinora.app.feed import router as feed
@@ -77,7 +78,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True, warm:
                   telemetry={"tracing": enabled, "metrics": enabled, "logs": enabled})
     app.include_router(openai_api.hot)  # first: the most requested routes match without trying the others
     app.include_router(openai_api.router)
-    for domain in (users, generations, social, feed, provenance, moderation):
+    for domain in (users, generations, social, feed, provenance, moderation, cameos):
         app.include_router(domain.router)
     app.add_exception_handler(DomainError, _domain_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]

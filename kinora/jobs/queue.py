@@ -10,14 +10,18 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import aliased
 
+from kinora.app.cameos import service as cameo_service
+from kinora.app.cameos.vault import Vault
 from kinora.app.db import Database
 from kinora.app.generations import service as generations
 from kinora.app.generations.models import HELD, IN_PROGRESS, QUEUED, Generation
 from kinora.app.moderation import service as moderation
 from kinora.app.provenance import lookup
 from kinora.app.users import ages
+from kinora.app.storage import LocalStorage
 from kinora.app.users.models import User
 from kinora.config import Settings
+from kinora.engines.base import CameoRef
 from kinora.safety.policy import Entry, verdict_from_json
 
 
@@ -135,6 +139,17 @@ async def owner(db: Database, owner_id: int) -> Owner:
         user = await session.get(User, owner_id)
         entries = tuple(await moderation.registry_entries(session))
     return Owner(None if user is None else user.handle, user is not None and ages.is_teen(user), entries)
+
+
+async def cameos(db: Database, storage: LocalStorage, vault: Vault, gen: Generation) -> list[CameoRef]:
+    """The likenesses a job puts in its video, read as it starts. Raises DomainError when one was deleted, or its
+    owner stopped letting the generation's owner use it, since the request was made."""
+    if not gen.characters:
+        return []
+    async with db.read() as session:
+        owner = await session.get(User, gen.owner_id)
+        assert owner is not None
+        return await cameo_service.refs(session, storage=storage, vault=vault, ids=gen.characters, requester=owner)
 
 
 async def expired(db: Database, now: float) -> list[tuple[str, int]]:

@@ -16,7 +16,9 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
 
+from kinora.app.cameos import vault as cameo_vault
 from kinora.app.db import Database
+from kinora.app.errors import DomainError
 from kinora.app.generations.models import Generation
 from kinora.app.storage import LocalStorage
 from kinora.config import Settings
@@ -52,6 +54,7 @@ class EmbeddedRunner:
     def __init__(self, settings: Settings, db: Database, storage: LocalStorage, provenance: InstanceProvenance,
                  on_finished: Callable[[], None] | None = None) -> None:
         self.settings, self.db, self.storage, self.provenance = settings, db, storage, provenance
+        self.vault = cameo_vault.from_settings(settings)
         self.on_finished = on_finished  # after a job ends, e.g. to wake the webhook sender
         self.workers: dict[str, WorkerHandle] = {}
         self._inbox: asyncio.Queue[tuple[WorkerHandle, tuple[Any, ...] | None]] = asyncio.Queue()
@@ -159,9 +162,15 @@ class EmbeddedRunner:
             gen = await queue.claim(self.db, self.settings, f"{RUNNER_ID}/{handle.name}")
             if gen is None:
                 return
+            try:
+                cameos = await queue.cameos(self.db, self.storage, self.vault, gen)
+            except DomainError as e:
+                await queue.fail(self.db, self.settings, gen.id, gen.attempt, "cameo_unavailable", e.message)
+                continue
             source_key = await queue.output_key(self.db, gen.source_id) if gen.source_id else None
             owner = await queue.owner(self.db, gen.owner_id)
             job = self._job_spec(gen, source_key, owner)
+            job.cameos = cameos
             handle.job, handle.cancel_sent, handle.last_write, handle.progress = job, False, time.time(), 0
             handle.conn.send((msg.JOB, job))
 

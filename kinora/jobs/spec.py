@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from kinora.engines.base import CameoRef
 from kinora.media.provenance import InstanceProvenance
 from kinora.safety.moderator import Moderator
 from kinora.safety.policy import Entry
@@ -46,3 +47,4 @@ class JobSpec:
     checks_per_second: float = 2.0
     moderator: Moderator | None = None
     registry: tuple[Entry, ...] = ()
+    cameos: list[CameoRef] = field(default_factory=list)  # consented likenesses, decrypted for this job only

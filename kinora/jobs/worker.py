@@ -127,7 +127,7 @@ def run_job(job: JobSpec, engine: Engine, progress: Callable[[float], None],
 
     req = GenerationRequest(prompt=job.prompt, seconds=float(job.seconds), width=job.width, height=job.height,
                             fps=job.fps, seed=job.seed, image=_load_image(job.image_path),
-                            remix_of=_load_source(job.source_dir), options=_options(job))
+                            remix_of=_load_source(job.source_dir), options=_options(job), cameos=job.cameos)
     clip = engine.generate(req, lambda f: progress(ENGINE_SHARE * f), cancelled)
     verdict = moderate(job, clip)
     out = Path(job.out_dir)

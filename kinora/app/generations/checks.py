@@ -100,10 +100,7 @@ def image(upload: Upload, width: int, height: int, target: Target) -> str:
     return IMAGE_FORMATS[kind]
 
 
-def character_ids(values: list[str], target: Target) -> list[str]:
-    if len(values) > 2:
-        raise InvalidRequest(f"characters: at most 2 per video; got {len(values)}", param="characters")
-    if values and not target.caps.cameos:
-        raise InvalidRequest(f"characters: model {target.model!r} (engine {target.engine!r}) cannot put characters "
-                             "in a video yet", param="characters", code="unsupported_parameter")
-    return values
+def cameos(count: int, target: Target) -> None:
+    if count and not target.caps.cameos:
+        raise InvalidRequest(f"characters: model {target.model!r} (engine {target.engine!r}) cannot put cameos "
+                             "in a video", param="characters", code="unsupported_parameter")

@@ -66,17 +66,3 @@ VIDEO_COLUMNS = (
     Generation.error_message, Generation.output_key,
 )
 
-
-class Character(Base):
-    """A reusable subject from an uploaded clip (becomes a cameo once cameos exist)."""
-
-    __tablename__ = "characters"
-
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    name: Mapped[str] = mapped_column(String(80))
-    video_key: Mapped[str] = mapped_column(String(200))
-    seconds: Mapped[float] = mapped_column(Float)
-    width: Mapped[int] = mapped_column(Integer)
-    height: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[float] = mapped_column(Float)

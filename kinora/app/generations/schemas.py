@@ -78,6 +78,8 @@ class VideoDeleted(BaseModel):
 class CharacterOut(BaseModel):
     id: str
     name: str
+    handle: str
+    kind: str
     created_at: int
 
 

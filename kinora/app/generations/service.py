@@ -12,6 +12,8 @@ from typing import Any, Literal
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kinora.app.cameos import service as cameos
+from kinora.app.cameos.models import Cameo
 from kinora.app.db import Database
 from kinora.app.errors import InvalidRequest, InvalidState, NotFound, RateLimited
 from kinora.app.generations import checks
@@ -53,7 +55,8 @@ async def create(session: AsyncSession, *, settings: Settings, storage: LocalSto
         raise InvalidRequest("input_reference.file_id: this server has no Files API; upload the image or give "
                              "input_reference.image_url", param="input_reference")
     ext = checks.image(params.image, width, height, target) if params.image is not None else None
-    characters = checks.character_ids(params.characters, target)
+    people = await cameos.for_generation(session, requester=owner, prompt=prompt, ids=params.characters)
+    checks.cameos(len(people), target)
     verdict = await screen.prompt(session, owner=owner, text=prompt)
     if params.image is not None:
         await screen.image(owner=owner, data=params.image.data)
@@ -61,14 +64,20 @@ async def create(session: AsyncSession, *, settings: Settings, storage: LocalSto
     await check_quota(session, settings=settings, user=owner)
     gen = Generation(id=new_id(), owner_id=owner.id, kind="create", model=target.model, engine=target.engine,
                      prompt=prompt, seconds=seconds, total_seconds=seconds, width=width, height=height,
-                     fps=settings.fps, characters=characters, options={}, created_at=time.time())
+                     fps=settings.fps, characters=[row.id for row in people], options={}, created_at=time.time())
     if await hold_or_allow(session, verdict=verdict, owner=owner, generation_id=gen.id, text=prompt):
         gen.status = HELD
     if params.image is not None:
         gen.input_key = f"inputs/{gen.id}/reference.{ext}"
         storage.put(gen.input_key, params.image.data)
+    return await _add(session, gen, people, owner)
+
+
+async def _add(session: AsyncSession, gen: Generation, people: list[Cameo], owner: User) -> Generation:
+    """Store the new generation, and the uses of the cameos in it (their owners are told)."""
     session.add(gen)
     await session.flush()
+    await cameos.record_uses(session, rows=people, generation_id=gen.id, requester=owner)
     return gen
 
 
@@ -97,18 +106,18 @@ async def derive(session: AsyncSession, *, settings: Settings, owner: User, kind
         total = source.total_seconds + new_seconds
         _check_extension(depth, total)
     combined = combined_prompt(source.prompt, text)
+    people = await cameos.for_generation(session, requester=owner, prompt=combined, ids=source.characters)
     verdict = await screen.prompt(session, owner=owner, text=combined)
     await _check_queue_cap(session, settings, owner)
     await check_quota(session, settings=settings, user=owner)
     gen = Generation(id=new_id(), owner_id=owner.id, kind=kind, model=source.model, engine=source.engine,
                      prompt=text, seconds=new_seconds, total_seconds=total, width=source.width,
-                     height=source.height, fps=source.fps, seed=source.seed, source_id=source.id, characters=[],
-                     options={"extensions": depth} if depth else {}, created_at=time.time())
+                     height=source.height, fps=source.fps, seed=source.seed, source_id=source.id,
+                     characters=[row.id for row in people], options={"extensions": depth} if depth else {},
+                     created_at=time.time())
     if await hold_or_allow(session, verdict=verdict, owner=owner, generation_id=gen.id, text=combined):
         gen.status = HELD
-    session.add(gen)
-    await session.flush()
-    return gen
+    return await _add(session, gen, people, owner)
 
 
 def combined_prompt(source: str, change: str) -> str:
@@ -134,18 +143,18 @@ async def remix_post(session: AsyncSession, *, settings: Settings, owner: User, 
         raise InvalidRequest(f"remix_of: model {source.model!r} (engine {target.engine!r}) of post {post_id} cannot "
                              "remix videos", param="remix_of", code="unsupported_parameter")
     combined = combined_prompt(source.prompt, text)
+    people = await cameos.for_generation(session, requester=owner, prompt=combined, ids=source.characters)
     verdict = await screen.prompt(session, owner=owner, text=combined)
     await _check_queue_cap(session, settings, owner)
     await check_quota(session, settings=settings, user=owner)
     gen = Generation(id=new_id(), owner_id=owner.id, kind="remix", model=source.model, engine=source.engine,
                      prompt=text, seconds=source.seconds, total_seconds=source.total_seconds, width=source.width,
-                     height=source.height, fps=source.fps, seed=source.seed, source_id=source.id, characters=[],
-                     remix_of_post=post.id, options={}, created_at=time.time())
+                     height=source.height, fps=source.fps, seed=source.seed, source_id=source.id,
+                     characters=[row.id for row in people], remix_of_post=post.id, options={},
+                     created_at=time.time())
     if await hold_or_allow(session, verdict=verdict, owner=owner, generation_id=gen.id, text=combined):
         gen.status = HELD
-    session.add(gen)
-    await session.flush()
-    return gen
+    return await _add(session, gen, people, owner)
 
 
 def _check_extension(depth: int, total: int) -> None:

@@ -9,13 +9,15 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from kinora.app import deps
+from kinora.app.cameos import access
+from kinora.app.cameos import router as cameo_routes
+from kinora.app.cameos.models import Cameo
 from kinora.app.deps import CurrentUser, DbDep, RunnerDep, SettingsDep, StorageDep, current_user
 from kinora.app.errors import InvalidRequest, InvalidState, NotFound
 from kinora.app.files import file_response
-from kinora.app.generations import characters
 from kinora.app.generations import service as generations
-from kinora.app.generations.models import ACTIVE, COMPLETED, Character
-from kinora.app.generations.schemas import CharacterOut, Video, VideoDeleted, VideoList, video_dict, video_row
+from kinora.app.generations.models import ACTIVE, COMPLETED
+from kinora.app.generations.schemas import CharacterOut, Upload, Video, VideoDeleted, VideoList, video_dict, video_row
 from kinora.app.generations.screening import screening
 from kinora.app.openai_api import forms
 from kinora.app.responses import Json
@@ -55,20 +57,26 @@ async def extend_video(request: Request, user: CurrentUser, db: DbDep, settings:
 
 
 @router.post("/characters", response_model=CharacterOut)
-async def create_character(request: Request, user: CurrentUser, db: DbDep, storage: StorageDep) -> Response:
-    """Store a short clip of a reusable subject under a name."""
+async def create_character(request: Request, user: CurrentUser, db: DbDep, settings: SettingsDep,
+                           storage: StorageDep) -> Response:
+    """A character cameo (a pet, an object, a mascot) from a 3-10 s clip, usable as `characters: [{"id": ...}]` or
+    @handle in prompts; only you may use it until you change its permission (PATCH /api/cameos/{handle})."""
     body = await forms.read_body(request)
-    async with db.write() as session:
-        row = await characters.create(session, storage=storage, owner=user, name=body.get("name"),
-                                      video=body.get("video"))
+    video = body.get("video")
+    row = await cameo_routes.make_character(user, db, settings, storage, name=body.get("name"),
+                                            data=video.data if isinstance(video, Upload) else None,
+                                            handle=body.get("handle"), appearance=body.get("appearance"),
+                                            prefix="char_")
     return Json(_character(row))
 
 
 @router.get("/characters/{character_id}", response_model=CharacterOut)
 async def get_character(character_id: str, user: CurrentUser, db: DbDep) -> Response:
-    """One of your characters."""
+    """A character you own or may use."""
     async with db.read() as session:
-        row = await characters.get(session, owner=user, character_id=character_id)
+        row: Cameo | None = await session.get(Cameo, character_id)
+        if row is None or not access.may_use(row.permission, await access.relation(session, row, user)):
+            raise NotFound(f"No character found with id {character_id!r}", param="character_id")
     return Json(_character(row))
 
 
@@ -117,8 +125,8 @@ async def _derive_from(body: dict[str, Any], user: CurrentUser, db: DbDep, setti
     return Json(video_dict(video_row(gen)))
 
 
-def _character(row: Character) -> dict[str, Any]:
-    return {"id": row.id, "name": row.name, "created_at": int(row.created_at)}
+def _character(row: Cameo) -> dict[str, Any]:
+    return {"id": row.id, "name": row.name, "handle": row.handle, "kind": row.kind, "created_at": int(row.created_at)}
 
 
 @hot.get("/{video_id}", response_model=Video)

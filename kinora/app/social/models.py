@@ -11,7 +11,8 @@ VISIBILITIES = ("public", "followers", "mutuals", "private")
 REPORT_TARGETS = ("post", "comment", "user")
 REPORT_CATEGORIES = ("spam", "harassment", "hate", "violence", "sexual", "self_harm", "minor_safety",
                      "impersonation", "likeness", "copyright", "other")
-NOTIFICATION_TYPES = ("like", "comment", "reply", "follow", "remix", "mention", "cameo")
+NOTIFICATION_TYPES = ("like", "comment", "reply", "follow", "remix", "mention", "cameo", "cameo_request",
+                      "cameo_approved")
 
 
 class Post(Base):

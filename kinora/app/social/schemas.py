@@ -131,7 +131,8 @@ class PersonPage(BaseModel):
 
 class NotificationOut(BaseModel):
     id: int
-    type: Literal["like", "comment", "reply", "follow", "remix", "mention", "cameo"]
+    type: Literal["like", "comment", "reply", "follow", "remix", "mention", "cameo", "cameo_request",
+                  "cameo_approved"]
     actor: UserPublic | None
     post_id: int | None
     comment_id: int | None

@@ -3,42 +3,45 @@ corrected first, and the media files follow once the database has committed."""
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
-
 from sqlalchemy import Table, bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinora.app.db import Database
 from kinora.app.errors import InvalidRequest
 from kinora.app.feed.models import FeedSignal
-from kinora.app.generations.models import Character, Generation
+from kinora.app.cameos import oversight
+from kinora.app.cameos.models import Cameo
+from kinora.app.generations.models import Generation
 from kinora.app.social.models import Comment, Like, Post
 from kinora.app.storage import LocalStorage
 from kinora.app.users import passwords
 from kinora.app.users.models import User
+from kinora.config import Settings
 
 POSTS: Table = Post.__table__  # type: ignore[assignment]
 _DECREMENT = {name: update(POSTS).where(POSTS.c.id == bindparam("post"))
               .values({name: POSTS.c[name] - bindparam("gone")}) for name in ("comment_count", "remix_count")}
 
 
-async def delete_account(db: Database, storage: LocalStorage, *, user: User, password: str) -> None:
+async def delete_account(db: Database, storage: LocalStorage, *, settings: Settings, user: User,
+                         password: str) -> None:
     if not await passwords.verify(user.password_hash, password):
         raise InvalidRequest("password does not match your password", param="password")
     async with db.write() as session:
+        for cameo in await session.scalars(select(Cameo).where(Cameo.owner_id == user.id)):
+            await oversight.delete_cameo(session, settings=settings, storage=storage, cameo=cameo)
         keys = await media_keys(session, user_id=user.id)
         await fix_counters(session, user_id=user.id)
         await forget(session, user_id=user.id)
         await session.execute(delete(User).where(User.id == user.id))
     for key in keys:
         storage.delete(key)
+    await db.scrub()
 
 
 async def media_keys(session: AsyncSession, *, user_id: int) -> list[str]:
     gens = await session.scalars(select(Generation.id).where(Generation.owner_id == user_id))
-    clips = await session.scalars(select(Character.video_key).where(Character.owner_id == user_id))
-    return ([f"{folder}/{gen_id}" for gen_id in gens for folder in ("videos", "inputs")]
-            + [str(PurePosixPath(key).parent) for key in clips] + [f"avatars/{user_id}"])
+    return [f"{folder}/{gen_id}" for gen_id in gens for folder in ("videos", "inputs")] + [f"avatars/{user_id}"]
 
 
 async def fix_counters(session: AsyncSession, *, user_id: int) -> None:

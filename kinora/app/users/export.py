@@ -8,7 +8,7 @@ import os
 import tempfile
 import time
 import zipfile
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -17,7 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinora.app.db import Database
 from kinora.app.feed.models import CheckIn, FeedDay, FeedPreference, FeedSignal, View
-from kinora.app.generations.models import Character, Generation
+from kinora.app.cameos.models import Cameo, CameoAccess, CameoChallenge, CameoUse
+from kinora.app.generations.models import Generation
 from kinora.app.moderation.models import Appeal, ModerationEvent
 from kinora.app.social.models import Block, Comment, Follow, Like, Notification, Post, Report
 from kinora.app.storage import LocalStorage
@@ -47,7 +48,8 @@ FILES: dict[str, dict[str, tuple[Table, Column[Any]]]] = {
     "invites.json": {"invites": _by(Invite, "created_by")},
     "tokens.json": {"tokens": _by(ApiKey, "user_id")},
     "sessions.json": {"sessions": _by(LoginSession, "user_id"), "password_resets": _by(PasswordReset, "user_id")},
-    "characters.json": {"characters": _by(Character, "owner_id")},
+    "cameos.json": {"cameos": _by(Cameo, "owner_id"), "access_asked": _by(CameoAccess, "user_id"),
+                    "cameo_uses": _by(CameoUse, "user_id"), "challenges": _by(CameoChallenge, "user_id")},
     "moderation.json": {"decisions": _by(ModerationEvent, "user_id"), "appeals": _by(Appeal, "user_id")},
 }
 # Rows that name the account but belong to someone else (or to the instance), and why they stay out.
@@ -64,7 +66,7 @@ NOT_EXPORTED = {
 STALE_SECONDS = 6 * 3600
 # Secrets (only hashes, but still) and derived vectors never leave the server.
 OMITTED = frozenset({"password_hash", "guardian_pin_hash", "key_hash", "token_hash", "more_vectors",
-                     "less_vectors"})
+                     "less_vectors", "face_embedding", "voice_embedding"})
 
 
 def record(row: Any) -> dict[str, Any]:
@@ -93,7 +95,9 @@ def media_keys(files: dict[str, Any]) -> list[str]:
     account = files["account.json"]["account"]
     keys = [f"{folder}/{gen['id']}" for gen in files["generations.json"]["generations"]
             for folder in ("videos", "inputs")]
-    keys += [str(PurePosixPath(char["video_key"]).parent) for char in files["characters.json"]["characters"]]
+    # A character's clip is plain video; a person's face data is sealed with the instance key, useless outside it.
+    keys += [cameo["clip_key"] for cameo in files["cameos.json"]["cameos"]
+             if cameo["kind"] == "character" and cameo["clip_key"]]
     if account["avatar_key"]:
         keys.append(account["avatar_key"])
     return keys

@@ -132,7 +132,7 @@ async def patch_me(body: MePatch, viewer: Viewer, db: DbDep, settings: SettingsD
 async def delete_me(body: PasswordIn, request: Request, response: Response, viewer: Viewer, db: DbDep,
                     storage: StorageDep, settings: SettingsDep) -> None:
     """Delete the account and everything it owns: posts, drafts, media, comments, likes, cameo data."""
-    await deletion.delete_account(db, storage, user=viewer, password=body.password)
+    await deletion.delete_account(db, storage, settings=settings, user=viewer, password=body.password)
     response.delete_cookie(**_cookie_args(request, settings))
 
 

@@ -77,8 +77,3 @@ def test_input_image_is_sniffed_and_must_match_the_size() -> None:
 def test_engines_without_image_input_refuse_it_by_name() -> None:
     with pytest.raises(InvalidRequest, match="engine 'world'.*does not take an input_reference"):
         checks.image(_image("PNG", (320, 256)), 320, 256, checks.model(SETTINGS, None))
-
-
-def test_at_most_two_characters() -> None:
-    with pytest.raises(InvalidRequest, match="at most 2 per video; got 3"):
-        checks.character_ids(["a", "b", "c"], checks.model(SETTINGS, None))

@@ -141,14 +141,18 @@ def test_async_client_create_and_poll(live: Any) -> None:
     assert video.status == "completed" and data[4:8] == b"ftyp"
 
 
-def test_characters_store_a_clip(client: openai.OpenAI, finished: Any) -> None:
+def test_characters_are_cameos_the_key_may_use(client: openai.OpenAI, finished: Any) -> None:
     data = client.videos.download_content(finished.id).content
     made = client.videos.create_character(name="Bouncy", video=("clip.mp4", data, "video/mp4"))
     assert made.id.startswith("char_") and made.name == "Bouncy"
     assert client.videos.get_character(made.id).name == "Bouncy"
+    video = client.videos.create(prompt="Bouncy jumps", size=SIZE, extra_body={"characters": [{"id": made.id}]})
+    assert video.status in ("queued", "in_progress", "completed")
     with pytest.raises(openai.BadRequestError) as e:
-        client.videos.create(prompt="Bouncy jumps", size=SIZE, extra_body={"characters": [{"id": made.id}]})
-    assert e.value.param == "characters" and "'world'" in e.value.message
+        client.videos.create(prompt="a ball", size=SIZE, extra_body={"characters": [{"id": "char_nope"}]})
+    assert e.value.param == "characters" and "char_nope" in e.value.message
+    with pytest.raises(openai.NotFoundError):
+        client.videos.get_character("char_nope")
 
 
 @pytest.mark.parametrize(("kwargs", "param", "needle"), [

@@ -80,7 +80,7 @@ def populate(community: Any, handle: str, friend: str, stranger: str) -> dict[st
     from PIL import Image
 
     from kinora.app.feed.models import CheckIn, FeedDay, FeedPreference, FeedSignal, View
-    from kinora.app.generations.models import Character
+    from kinora.app.cameos.models import Cameo
     from kinora.app.moderation.models import Appeal, ModerationEvent
     from kinora.app.social.models import Block, Comment, Like, Notification, Report
 
@@ -109,7 +109,7 @@ def populate(community: Any, handle: str, friend: str, stranger: str) -> dict[st
     follow(community, friend, handle)
     follow(community, stranger, handle)
     character = "char_" + handle
-    community.services.storage.put(f"characters/{character}/clip.mp4", b"not really a clip")
+    community.services.storage.put(f"cameos/{character}/clip.mp4", b"not really a clip")
     now = time.time()
 
     async def body() -> dict[str, Any]:
@@ -133,8 +133,9 @@ def populate(community: Any, handle: str, friend: str, stranger: str) -> dict[st
                                more_vectors=b"\0\1" * 4),
                 FeedDay(user_id=uid, day="2026-01-02", served=7),
                 CheckIn(user_id=uid, mood=4, note="fine", created_at=now),
-                Character(id=character, owner_id=uid, name="Me", video_key=f"characters/{character}/clip.mp4",
-                          seconds=2.0, width=64, height=64, created_at=now),
+                Cameo(id=character, owner_id=uid, kind="character", handle=character.lower(), name="Me",
+                      appearance="", permission="only_me", restrictions=[], report={},
+                      clip_key=f"cameos/{character}/clip.mp4", seconds=2.0, width=64, height=64, created_at=now),
                 Report(reporter_id=uid, target_type="post", target_id=str(friend_post), target_user_id=fid,
                        category="spam", created_at=now),
                 Report(reporter_id=sid, target_type="user", target_id=handle, target_user_id=uid,

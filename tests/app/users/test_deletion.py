@@ -37,7 +37,7 @@ def test_deletion_removes_everything_the_account_owns(community: Any) -> None:
     token = client.post("/api/me/tokens", json={"name": "cli"}).json()["token"]
     folders = tuple(f"{folder}/{gen_id}/" for gen_id in _generations(community, uid) for folder in ("videos", "inputs"))
     theirs = {name for name in _files(community)
-              if name.startswith((*folders, f"characters/{made['character']}/", f"avatars/{uid}/"))}
+              if name.startswith((*folders, f"cameos/{made['character']}/", f"avatars/{uid}/"))}
     others_before = _files(community) - theirs
     assert len(theirs) == 3 * 3 + 3  # three generations' files, an input, a character clip, the avatar
 

@@ -25,7 +25,7 @@ NOT_EXPORTED = {("users", "invited_by"), ("blocks", "blocked_id"), ("reports", "
                 ("appeals", "decided_by"), ("safety_registry", "created_by")}
 FILES = {"account.json", "generations.json", "posts.json", "comments.json", "likes.json", "follows.json",
          "blocks.json", "reports.json", "notifications.json", "feed.json", "checkins.json", "invites.json",
-         "tokens.json", "sessions.json", "characters.json", "moderation.json"}
+         "tokens.json", "sessions.json", "cameos.json", "moderation.json"}
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +110,7 @@ def test_all_media_and_only_the_accounts(community: Any, exported: dict[str, Any
         for file in storage.path(f"videos/{gen['id']}").rglob("*.*"):
             expected.add(f"media/{file.relative_to(storage.root).as_posix()}")
     expected |= {f"media/inputs/{exported['draft']}/reference.png",
-                 f"media/characters/{exported['character']}/clip.mp4",
+                 f"media/cameos/{exported['character']}/clip.mp4",
                  f"media/{json.loads(exported['zip'].read('account.json'))['account']['avatar_key']}"}
     assert len(generations) == 3 and len(expected) == 3 * 3 + 3
     assert names == expected
