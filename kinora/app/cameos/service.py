@@ -3,6 +3,7 @@ which videos (@handle in a prompt, or `characters` ids), what engines receive, a
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
 import secrets
@@ -168,8 +169,8 @@ async def update_settings(session: AsyncSession, *, owner: User, handle: str, ch
         row.appearance = _appearance(changes["appearance"])
     if changes.get("permission") is not None:
         row.permission = permission(changes["permission"], teen=ages.is_teen(owner))
-    if changes.get("restrictions") is not None:
-        row.restrictions = restriction_texts(changes["restrictions"])
+    if changes.get("restrictions") is not None:  # parsing reads the embedding model: off the event loop
+        row.restrictions = await asyncio.to_thread(restriction_texts, changes["restrictions"])
     await session.flush()
     return row
 
@@ -234,15 +235,16 @@ async def require_use(session: AsyncSession, row: Cameo, requester: User) -> Non
 
 async def check_restrictions(rows: Sequence[Cameo], requester: User, prompt: str) -> None:
     """Owners' plain-language rules bind everyone else; an owner may do with their own likeness what they like."""
-    import asyncio
-
     for row in rows:
         if row.owner_id == requester.id or not row.restrictions:
             continue
-        parsed = [rules.parse(text) for text in row.restrictions]
-        hit = await asyncio.to_thread(rules.check, prompt, parsed)
+        hit = await asyncio.to_thread(_first_hit, prompt, row.restrictions)
         if hit is not None:
             raise Restricted(f"@{row.handle} does not allow this: \"{hit.restriction.text}\"", param="prompt")
+
+
+def _first_hit(prompt: str, texts: list[str]) -> rules.Hit | None:
+    return rules.check(prompt, [rules.parse(text) for text in texts])
 
 
 async def record_uses(session: AsyncSession, *, rows: Sequence[Cameo], generation_id: str, requester: User) -> None:

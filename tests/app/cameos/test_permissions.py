@@ -120,3 +120,26 @@ def test_the_owner_hears_of_each_use_and_of_requests(community: Any, world: dict
     kinds = [(n["type"], n["actor"]["handle"]) for n in
              world["clients"]["owner"].get("/api/notifications").json()["items"]]
     assert ("cameo", "psam") in kinds and ("cameo_request", "pamy") in kinds
+
+
+def test_restrictions_bind_others_and_name_only_the_rule_hit(community: Any, world: dict[str, Any]) -> None:
+    owner = world["clients"]["owner"]
+    set_permission(community, world["cameo"], "everyone")
+    saved = owner.patch("/api/cameos/polive", json={"restrictions": [
+        "no political content", "nothing with alcohol", "never make me say swear words"]})
+    assert saved.status_code == 200 and len(saved.json()["restrictions"]) == 3
+    stranger = world["clients"]["stranger"]
+    hit = stranger.post("/api/generations", json={"prompt": "@polive gives a speech at a campaign rally"})
+    assert hit.status_code == 400 and hit.json()["error"]["code"] == "cameo_restricted"
+    message = hit.json()["error"]["message"]
+    assert "no political content" in message and "alcohol" not in message and "swear" not in message
+    via_v1 = community.client().post("/v1/videos", headers={"authorization": f"Bearer {world['keys']['stranger']}"},
+                                     json={"prompt": "the person sips a glass of merlot",
+                                           "characters": [{"id": world["cameo"]}]})
+    assert via_v1.status_code == 400 and "nothing with alcohol" in via_v1.json()["error"]["message"]
+    assert stranger.post("/api/generations", json={"prompt": "@polive juggles three red balls"}).status_code == 201
+    # the owner's own rules do not bind the owner
+    assert owner.post("/api/generations", json={"prompt": "@polive raises a beer at a rally"}).status_code == 201
+    bad = owner.patch("/api/cameos/polive", json={"restrictions": [""]})
+    assert bad.status_code == 400 and bad.json()["error"]["param"] == "restrictions"
+    assert owner.patch("/api/cameos/polive", json={"restrictions": []}).json()["restrictions"] == []
