@@ -141,11 +141,13 @@ async def owner(db: Database, owner_id: int) -> Owner:
     return Owner(None if user is None else user.handle, user is not None and ages.is_teen(user), entries)
 
 
-async def cameos(db: Database, storage: LocalStorage, vault: Vault, gen: Generation) -> list[CameoRef]:
-    """The likenesses a job puts in its video, read as it starts. Raises DomainError when one was deleted, or its
-    owner stopped letting the generation's owner use it, since the request was made."""
+async def cameos(db: Database, storage: LocalStorage, vault: Vault,
+                 gen: Generation) -> tuple[list[CameoRef], dict[str, list[str]]]:
+    """The likenesses a job puts in its video, read as it starts, and their owners' restrictions by handle. Raises
+    DomainError when one was deleted, or its owner stopped letting the generation's owner use it, since the request
+    was made."""
     if not gen.characters:
-        return []
+        return [], {}
     async with db.read() as session:
         owner = await session.get(User, gen.owner_id)
         assert owner is not None

@@ -163,14 +163,14 @@ class EmbeddedRunner:
             if gen is None:
                 return
             try:
-                cameos = await queue.cameos(self.db, self.storage, self.vault, gen)
+                cameos, restrictions = await queue.cameos(self.db, self.storage, self.vault, gen)
             except DomainError as e:
                 await queue.fail(self.db, self.settings, gen.id, gen.attempt, "cameo_unavailable", e.message)
                 continue
             source_key = await queue.output_key(self.db, gen.source_id) if gen.source_id else None
             owner = await queue.owner(self.db, gen.owner_id)
             job = self._job_spec(gen, source_key, owner)
-            job.cameos = cameos
+            job.cameos, job.restrictions = cameos, restrictions
             handle.job, handle.cancel_sent, handle.last_write, handle.progress = job, False, time.time(), 0
             handle.conn.send((msg.JOB, job))
 

@@ -48,3 +48,4 @@ class JobSpec:
     moderator: Moderator | None = None
     registry: tuple[Entry, ...] = ()
     cameos: list[CameoRef] = field(default_factory=list)  # consented likenesses, decrypted for this job only
+    restrictions: dict[str, list[str]] = field(default_factory=dict)  # cameo handle -> its owner's rules

@@ -163,7 +163,20 @@ def moderate(job: JobSpec, clip: Clip) -> Verdict:
     if isinstance(transcript, str) and transcript.strip() and job.moderator is not None:
         said = job.moderator.check(transcript, teen=job.strict, entries=job.registry)
         verdicts.append(replace(said, layer=f"transcript/{said.layer}", reason=f"speech: {said.reason}"))
+        verdicts += _restricted_speech(job, transcript)
     return strictest(verdicts)
+
+
+def _restricted_speech(job: JobSpec, transcript: str) -> list[Verdict]:
+    """What the video says must keep the restrictions of the people in it, as its prompt had to."""
+    from kinora.cameos import restrictions
+
+    for handle, texts in job.restrictions.items():
+        hit = restrictions.check(transcript, [restrictions.parse(text) for text in texts])
+        if hit is not None:
+            return [Verdict("block", "cameo_restricted", "transcript/cameo",
+                            f"speech: @{handle} does not allow this: \"{hit.restriction.text}\" ({hit.matched!r})")]
+    return []
 
 
 def _stamp(job: JobSpec) -> Stamp:

@@ -27,6 +27,7 @@ CATEGORIES: dict[str, str] = {
     "public_figure": "Real people can appear only through their own cameo; this prompt names a public figure.",
     "rights": "This prompt uses a character or work whose rights holder has not allowed it on this instance.",
     "real_person": "Images and videos of real people can be used only through that person's own cameo.",
+    "cameo_restricted": "What this video says breaks a restriction set by a person in it.",
 }
 # Which outcome is stricter: the verdict of several layers is the strictest of theirs.
 RANK: dict[str, int] = {"allow": 0, "review": 1, "block": 2}

@@ -258,17 +258,19 @@ async def record_uses(session: AsyncSession, *, rows: Sequence[Cameo], generatio
 
 
 async def refs(session: AsyncSession, *, storage: LocalStorage, vault: Vault, ids: Sequence[str],
-               requester: User) -> list[CameoRef]:
-    """What an engine receives for a job, read when the job starts: a cameo deleted or a permission revoked since
-    the request was made stops the job here."""
-    found = []
+               requester: User) -> tuple[list[CameoRef], dict[str, list[str]]]:
+    """What an engine receives for a job, read when the job starts (a cameo deleted or a permission revoked since
+    the request was made stops the job here), and the owners' restrictions the output's speech must keep."""
+    found, rules_by_handle = [], {}
     for cameo_id in ids:
         row: Cameo | None = await session.get(Cameo, cameo_id)
         if row is None:
             raise NotFound(f"cameo {cameo_id} was deleted by its owner", param="characters")
         await require_use(session, row, requester)
         found.append(ref(row, storage, vault))
-    return found
+        if row.owner_id != requester.id and row.restrictions:
+            rules_by_handle[row.handle] = list(row.restrictions)
+    return found, rules_by_handle
 
 
 def ref(row: Cameo, storage: LocalStorage, vault: Vault) -> CameoRef:
