@@ -22,6 +22,7 @@ class CameoRef:
     face_embedding: npt.NDArray[np.float32] | None = None
     voice_embedding: npt.NDArray[np.float32] | None = None
     appearance: str = ""
+    kind: str = "person"  # or "character": a pet or an object, its "face crop" a picture of it
 
 
 @dataclass

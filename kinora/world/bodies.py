@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import pymunk
 
 from kinora.world.catalog import FLOORS, KINDS, MATERIALS
+from kinora.world.figures import figure_layout
 from kinora.world.plan import Environment, ObjectSpec, Prop
 
 FLOOR_HALF_WIDTH = 60.0  # metres of floor each side of the origin
@@ -196,6 +197,8 @@ def _add_object(world: World, obj: ObjectSpec) -> None:
         mass = _mass(obj, w * h * 0.25, depth)
         body = pymunk.Body(mass, pymunk.moment_for_box(mass, (w, h)) * 0.8)
         shapes = [pymunk.Poly(body, p, None, SKIN) for p in pieces]
+    elif shape_kind == "figure":
+        body, shapes = _figure_body(obj, h, depth)
     else:
         _add_car(world, obj, w, h, depth)
         return
@@ -206,6 +209,21 @@ def _add_object(world: World, obj: ObjectSpec) -> None:
     _dynamic(world, obj, shapes, obj.id)
     if obj.pivot is not None:
         world.space.add(pymunk.PinJoint(world.space.static_body, body, obj.pivot, (0, 0)))
+
+
+def _figure_body(obj: ObjectSpec, h: float, depth: float) -> tuple[pymunk.Body, list[pymunk.Shape]]:
+    """A figure collides as its trunk and legs (one box, arms included) and its head (a circle): it stands on its
+    feet, wobbles when hit, and a hard enough blow topples it."""
+    parts = figure_layout(h, obj.figure is not None and obj.figure.kind == "character")
+    x0, y0 = min(parts.legs[0][0], parts.trunk[0]), -h / 2
+    x1, y1 = max(parts.legs[-1][2], parts.trunk[2]), parts.trunk[3]
+    hx, hy, ax, ay = parts.head
+    radius = (ax + ay) / 2
+    mass = _mass(obj, (x1 - x0) * (y1 - y0) + math.pi * ax * ay, depth)
+    body = pymunk.Body(mass, pymunk.moment_for_box(mass, (x1 - x0, h)))
+    trunk = [(x0 + CORNER, y0 + CORNER), (x1 - CORNER, y0 + CORNER), (x1 - CORNER, y1 - CORNER),
+             (x0 + CORNER, y1 - CORNER)]
+    return body, [pymunk.Poly(body, trunk, None, CORNER + SKIN), pymunk.Circle(body, radius + SKIN, (hx, hy))]
 
 
 def _add_car(world: World, obj: ObjectSpec, w: float, h: float, depth: float) -> None:

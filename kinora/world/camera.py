@@ -1,7 +1,8 @@
 """Where the camera looks in every frame: a centre (m) and a scale (pixels per metre) per frame.
 
 Framing is computed from the simulated trajectories, so a wide shot holds everything that moves
-and a follow shot keeps its target in view; moves ease in and out like a real operator's.
+and a follow shot keeps its target in view; moves ease in and out like a real operator's. Cameo figures stand
+beside the action and stay in every shot that is not about one object (a close-up, a follow, a zoom).
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ import numpy.typing as npt
 from scipy.ndimage import gaussian_filter1d
 
 from kinora.world.bodies import prop_boxes, silhouette
-from kinora.world.plan import Camera, ScenePlan
+from kinora.world.plan import Camera, ObjectSpec, ScenePlan
 from kinora.world.sim import Simulation
+
+F64 = npt.NDArray[np.float64]
 
 FLOOR_ROW = 0.74  # the floor line sits this far down a portrait frame (0.80 in landscape)
 VIEW_LIMIT = 4.0  # metres from the origin that a wide shot will include
@@ -25,6 +28,11 @@ VIEW_LIMIT = 4.0  # metres from the origin that a wide shot will include
 # the time.
 MIN_OBJECT_SHARE = 0.1
 MAX_TIME_OUT_OF_FRAME = 0.15
+FIGURE_MARGIN = 0.04  # share of the frame's width kept between a figure and the frame's edge
+# A shot about a cameo figure looks at its face, this far above the figure's centre (share of its height), and a
+# close-up frames it as it frames an object this share of its height: head and shoulders.
+FACE_LIFT = 0.3
+FACE_SHOT = 0.2
 # A continuation's camera starts exactly where its source's ended, drifting on at the speed it had and
 # easing into the continuation's own shot over this long; the drift dies away over CARRY_S.
 BLEND_S = 0.75
@@ -119,16 +127,46 @@ def _wide(bounds: tuple[float, float, float, float], width: int, height: int) ->
     return (x0 + x1) / 2, cy, scale
 
 
+def _is_figure(plan: ScenePlan, part_id: str, sim: Simulation) -> bool:
+    return plan.object(sim.owners[part_id]).figure is not None
+
+
+def _figures(plan: ScenePlan, sim: Simulation) -> tuple[float, float, float] | None:
+    """Where the cameo figures are over the clip: (left end, right end, top), metres; None without figures."""
+    spans = []
+    for part_id, pose in sim.poses.items():
+        if _is_figure(plan, part_id, sim):
+            w, h = silhouette(plan.object(sim.owners[part_id]))
+            reach = np.abs(np.cos(pose[:, 2])) * w / 2 + np.abs(np.sin(pose[:, 2])) * h / 2  # (F,)
+            spans.append((float((pose[:, 0] - reach).min()), float((pose[:, 0] + reach).max()),
+                          float(pose[:, 1].max()) + h / 2))
+    if not spans:
+        return None
+    return min(s[0] for s in spans), max(s[1] for s in spans), max(s[2] for s in spans)
+
+
+def _movers(plan: ScenePlan) -> list[ObjectSpec]:
+    """The objects the action is made of: all but the figures watching it (unless there is nothing else)."""
+    return [o for o in plan.objects if o.figure is None] or list(plan.objects)
+
+
 def _target_track(plan: ScenePlan, sim: Simulation, camera: Camera) -> tuple[npt.NDArray[np.float64], float]:
     """Smoothed (F, 2) track of the shot's target (or of everything that moves) and its size."""
-    if camera.target is not None:
-        pose = sim.poses[camera.target]
-        size = max(silhouette(plan.object(camera.target)))
+    target = None if camera.target is None else plan.object(camera.target)
+    if target is not None and target.figure is not None:  # a shot about a cameo is about their face
+        pose = sim.poses[target.id]
+        lift = FACE_LIFT * target.size
+        track = pose[:, :2] + lift * np.stack([-np.sin(pose[:, 2]), np.cos(pose[:, 2])], axis=1)  # (F, 2)
+        size = FACE_SHOT * target.size
+    elif target is not None:
+        pose = sim.poses[target.id]
+        size = max(silhouette(target))
         track = pose[:, :2]
     else:
-        stacked = np.stack([p[:, :2] for p in sim.poses.values()])  # (P, F, 2)
+        poses = [p for pid, p in sim.poses.items() if not _is_figure(plan, pid, sim)] or list(sim.poses.values())
+        stacked = np.stack([p[:, :2] for p in poses])  # (P, F, 2)
         track = np.median(stacked, axis=0)
-        size = max(max(silhouette(o)) for o in plan.objects)
+        size = max(max(silhouette(o)) for o in _movers(plan))
     track = np.clip(track, -VIEW_LIMIT, VIEW_LIMIT)
     return gaussian_filter1d(track, sigma=4.0, axis=0, mode="nearest"), size
 
@@ -149,18 +187,50 @@ def _action(sim: Simulation) -> tuple[npt.NDArray[np.float64], float]:
     return smoothed, float(np.percentile(spread[moving], 80)) if moving.any() else 0.0
 
 
-def _operator_scale(plan: ScenePlan, action_x: npt.NDArray[np.float64], spread: float, wx: float, ws: float,
-                    width: int, close_in: bool = True) -> float | None:
+def _operator_scale(plan: ScenePlan, action_x: F64, spread: float, wide: tuple[float, float, float], width: int,
+                    height: int, close_in: bool = True,
+                    figures: tuple[float, float, float] | None = None) -> float | None:
     """The scale for an operator who follows the action, or None when the locked-off wide shot works.
     The operator closes in until objects read (unless `close_in` is off: a continuation keeps the
-    framing it was handed), but keeps what moves together in the frame."""
-    typical = float(np.median([max(silhouette(o)) for o in plan.objects]))
+    framing it was handed), but keeps what moves together in the frame, and the figures too."""
+    wx, wy, ws = wide
+    typical = float(np.median([max(silhouette(o)) for o in _movers(plan)]))
+    reach = 1.3 * spread + 1.5 * typical  # how far the action reaches either side of its centre
     if close_in and ws * typical < MIN_OBJECT_SHARE * width:
         closer = min(MIN_OBJECT_SHARE * width / typical, ws * 4, width / (2.6 * spread + 3 * typical))
+        if figures is not None:
+            closer = min(closer, _figure_scale(figures, action_x, reach, wy * ws, width, height))
         if closer > ws * 1.05:
             return closer
     out_of_frame = np.abs(action_x - wx) > 0.45 * width / ws
-    return ws if float(out_of_frame.mean()) > MAX_TIME_OUT_OF_FRAME else None
+    if float(out_of_frame.mean()) <= MAX_TIME_OUT_OF_FRAME:
+        return None
+    if figures is None:
+        return ws
+    # Following action that leaves the wide frame, with figures to keep in it: step back a little.
+    return max(0.6 * ws, min(ws, _figure_scale(figures, action_x, reach, wy * ws, width, height)))
+
+
+def _figure_scale(figures: tuple[float, float, float], action_x: F64, reach: float, lift: float, width: int,
+                  height: int) -> float:
+    """The closest scale that shows the figures beside the action (`reach` either side of `action_x`, most of
+    the time) with their heads in frame, the floor staying on the wide shot's row (`lift` px below centre)."""
+    lo, hi, top = figures
+    need = np.maximum(hi, action_x + reach) - np.minimum(lo, action_x - reach)  # (F,) metres
+    across = width * (1 - 2 * FIGURE_MARGIN) / float(np.percentile(need, 80))
+    return min(across, (height / 2 + lift) / (1.08 * top))
+
+
+def _keep_figures(sx: F64, ss: F64, figures: tuple[float, float, float], width: int) -> F64:
+    """Centres moved (as little as they can be) so that the figures are in frame; where they cannot all be, the
+    frame stays within their span."""
+    lo, hi, _ = figures
+    half = width / 2 / ss
+    margin = FIGURE_MARGIN * width / ss
+    least, most = hi + margin - half, lo - margin + half  # centres that keep the right / left end in
+    kept: F64 = np.where(least <= most, np.clip(sx, least, np.maximum(least, most)),
+                         np.clip(sx, most, np.maximum(least, most)))
+    return kept
 
 
 def plan_camera(plan: ScenePlan, sim: Simulation, width: int, height: int,
@@ -172,7 +242,8 @@ def plan_camera(plan: ScenePlan, sim: Simulation, width: int, height: int,
     shot_of = np.zeros(n, dtype=np.int64)
     wide = _wide(_scene_bounds(plan, sim), width, height) if start is None else (start.cx, start.cy, start.scale)
     action_x, spread = _action(sim)
-    operator = _operator_scale(plan, action_x, spread, wide[0], wide[2], width, close_in=start is None)
+    figures = _figures(plan, sim)
+    operator = _operator_scale(plan, action_x, spread, wide, width, height, close_in=start is None, figures=figures)
     cuts = [round(s.start * n) for s in plan.shots] + [n]
     for i, shot in enumerate(plan.shots):
         a, b = cuts[i], min(max(cuts[i + 1], cuts[i] + 1), n)
@@ -180,7 +251,7 @@ def plan_camera(plan: ScenePlan, sim: Simulation, width: int, height: int,
             break
         shot_of[a:b] = i
         cx[a:b], cy[a:b], scale[a:b] = _shot_path(plan, sim, shot.camera, slice(a, b), wide, operator,
-                                                  action_x, width, height)
+                                                  action_x, width, height, figures)
     if start is not None:
         _ease_from(start, sim.times, cx, cy, scale)
     return CameraPath(cx, cy, scale, shot_of)
@@ -196,12 +267,9 @@ def _ease_from(start: CameraState, times: npt.NDArray[np.float64], cx: npt.NDArr
     np.maximum(scale, 1e-3, out=scale)  # a fast zoom out carried on must not turn the picture inside out
 
 
-F64 = npt.NDArray[np.float64]
-
-
 def _shot_path(plan: ScenePlan, sim: Simulation, camera: Camera, frames: slice,
                wide: tuple[float, float, float], operator: float | None, action_x: F64, width: int,
-               height: int) -> tuple[F64, F64, F64]:
+               height: int, figures: tuple[float, float, float] | None = None) -> tuple[F64, F64, F64]:
     """Centre x, centre y and scale of every frame of one shot."""
     wx, wy, ws = wide
     full_track, size = _target_track(plan, sim, camera)
@@ -231,4 +299,7 @@ def _shot_path(plan: ScenePlan, sim: Simulation, camera: Camera, frames: slice,
         sy = np.maximum(track[:, 1], (floor_row - 0.5) * height / ss)
     else:
         sy = wy * ws / ss  # zooms keep the wide shot's floor row
+    about_the_scene = camera.target is None and camera.move in ("static", "pan") and camera.framing != "close"
+    if figures is not None and about_the_scene:
+        sx = _keep_figures(sx, ss, figures, width)
     return sx, sy, ss

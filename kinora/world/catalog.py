@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Shape = Literal["circle", "box", "pin", "bowl", "car"]
+Shape = Literal["circle", "box", "pin", "bowl", "car", "figure"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,9 @@ KINDS: dict[str, Kind] = {
         Kind("can", "box", 0.16, 0.62, "metal", ("can", "cylinder", "tin", "barrel")),
         Kind("bowl", "bowl", 0.30, 2.6, "stone", ("bowl",)),
         Kind("car", "car", 0.36, 2.4, "plastic", ("toy car", "car", "truck")),
+        # A cameo standing in the scene (see `figures`): no words, since only an @handle brings one in.
+        # Felt: a soft body that thuds when hit and grips the floor, so it stands its ground.
+        Kind("figure", "figure", 1.0, 0.5, "felt", ()),
     )
 }
 

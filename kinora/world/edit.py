@@ -12,12 +12,23 @@ prompt describes a different scene; `Edit.new_objects` says so.
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from kinora.world import lexicon as lx
 from kinora.world.plan import CameraMove, Framing, ScenePlan
 from kinora.world.prompt_build import settle_groups
-from kinora.world.prompt_items import CameraMention, FloorMention, Item, Mention, Pronoun, Scene, Verb, first_sense
+from kinora.world.prompt_items import (
+    CameoMention,
+    CameraMention,
+    FloorMention,
+    Item,
+    Mention,
+    Pronoun,
+    Scene,
+    Verb,
+    first_sense,
+)
 from kinora.world.prompt_resolve import Resolver
 from kinora.world.prompt_scan import Scanner
 
@@ -83,6 +94,7 @@ class Edit:
     changes: list[Change]
     motions: list[Motion]
     new_objects: list[str]  # mentions of objects the source does not have, as understood
+    new_cameos: list[str]  # handles of cameos the prompt mentions that the source has no figure for
     understood: list[str]
     unrecognized: list[str]
 
@@ -93,9 +105,10 @@ class _Selection:
     look: Look  # what the mention itself says that the selected objects are not (yet)
 
 
-def read_edit(prompt: str, plan: ScenePlan) -> Edit:
-    """Read `prompt` as a change to `plan` (see the module's docstring)."""
-    return _Reader(prompt, plan).run()
+def read_edit(prompt: str, plan: ScenePlan, handles: Collection[str] = ()) -> Edit:
+    """Read `prompt` as a change to `plan` (see the module's docstring). "@handle" names a figure of the plan or
+    one of `handles`, the request's cameos."""
+    return _Reader(prompt, plan, handles).run()
 
 
 def _same_color(a: str, b: str) -> bool:
@@ -104,9 +117,10 @@ def _same_color(a: str, b: str) -> bool:
 
 
 class _Reader:
-    def __init__(self, prompt: str, plan: ScenePlan) -> None:
+    def __init__(self, prompt: str, plan: ScenePlan, handles: Collection[str] = ()) -> None:
         self.plan = plan
-        self.scan = Scanner(lx.tokenize(prompt))
+        self.figures = {o.figure.handle: o.id for o in plan.objects if o.figure is not None}
+        self.scan = Scanner(lx.tokenize(prompt), handles=set(self.figures) | set(handles))
         self.scan.run()
         scanned = len(self.scan.notes)
         self.res = Resolver(self.scan)
@@ -121,6 +135,7 @@ class _Reader:
         self.selections: dict[int, _Selection] = {}  # item index of a mention or pronoun -> objects
         self.becomes: set[int] = set()  # mentions that say what an earlier one becomes
         self.new_objects: list[str] = []
+        self.new_cameos: list[str] = []
         self.changes: list[Change] = []
 
     def run(self) -> Edit:
@@ -129,7 +144,7 @@ class _Reader:
         self.notes += [n for n in self.resolver_notes if n[0] not in named]
         self._orphans()
         return Edit(scene=self.scan.scene, cameras=self._cameras(), changes=self._merged_changes(),
-                    motions=self._motions(), new_objects=self.new_objects,
+                    motions=self._motions(), new_objects=self.new_objects, new_cameos=self.new_cameos,
                     understood=list(dict.fromkeys(text for _, text in sorted(self.notes, key=lambda n: n[0]))),
                     unrecognized=self._unrecognized())
 
@@ -166,6 +181,11 @@ class _Reader:
                 before = self._previous_named(idx)
                 ids = self.selections[before].ids if before is not None else [o.id for o in self.plan.objects]
                 self.selections[idx] = _Selection(ids, Look())
+            elif isinstance(item, CameoMention):
+                figure = self.figures.get(item.handle)
+                self.notes.append((item.start, f"@{item.handle} = {figure}" if figure else f"@{item.handle}: new"))
+                if figure is None and item.handle not in self.new_cameos:
+                    self.new_cameos.append(item.handle)
 
     def _floor_word(self, idx: int, m: Mention) -> bool:
         """"make the floor tile": a floor material right after "floor" names the floor, not an object

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from kinora import __version__
-from kinora.engines.base import Clip, GenerationCancelled
+from kinora.engines.base import CameoRef, Clip, GenerationCancelled
 from kinora.world.camera import CameraPath, end_state, plan_camera
 from kinora.world.events import Impact
+from kinora.world.figures import cast_list, handle_key
 from kinora.world.foley import SAMPLE_RATE, ringing, synthesize
 from kinora.world.plan import ScenePlan
 from kinora.world.render import Renderer
@@ -49,17 +50,21 @@ def render_plan(
     progress: Progress = lambda stage, value: None,
     cancelled: Callable[[], bool] = lambda: False,
     continues: EndState | None = None,
+    cameos: Sequence[CameoRef] = (),
 ) -> Clip:
     """Simulate, render and score `plan`. `continues` is the end state of a clip this one continues: every
     body starts as it was left, the camera eases on from where it was, and what still rang goes on ringing.
-    `metadata["state"]` is this clip's own end state, so it can be continued in turn."""
+    `metadata["state"]` is this clip's own end state, so it can be continued in turn. `cameos` give the plan's
+    figures their faces, by handle; `metadata["cameos"]` names each figure's handle and object id, and
+    `metadata["missing_cameos"]` the handles drawn with a plain face (no cameo, or no usable face crop, for them)."""
     t0 = time.perf_counter()
     start = None if continues is None else continues.bodies
     sim = simulate(plan, seconds, fps, lambda v: progress("simulate", v), cancelled, start=start)
     t1 = time.perf_counter()
     cam = plan_camera(plan, sim, width, height, start=None if continues is None else continues.camera)
     impacts = [dataclasses.replace(i, pan=_pan(cam, i, fps, width, height)) for i in sim.impacts]
-    renderer = Renderer(plan, sim, cam, width, height, seed)
+    faces = {handle_key(ref.handle): ref.face_crops for ref in cameos}
+    renderer = Renderer(plan, sim, cam, width, height, seed, faces)
     n = len(sim.times)
     frames = np.empty((n, height, width, 3), dtype=np.uint8)
     for i in range(n):
@@ -91,6 +96,8 @@ def render_plan(
         "plan": plan.model_dump(mode="json"),
         "understood": list(plan.understood),
         "unrecognized": list(plan.unrecognized),
+        "cameos": cast_list(plan),
+        "missing_cameos": renderer.faceless,
         "events": [i.to_dict() for i in impacts],
         "contacts": [{"a": c.a, "b": c.b, "t0": c.t0, "t1": c.t1} for c in sim.contacts],
         "trajectories": _trajectories(sim),

@@ -66,7 +66,7 @@ def dims(kind: str, size: float) -> tuple[float, float]:
     k = KINDS[kind]
     if k.shape == "circle":
         return size, size
-    if k.shape in ("box", "pin"):
+    if k.shape in ("box", "pin", "figure"):
         return size * k.aspect, size
     return size, size / k.aspect
 

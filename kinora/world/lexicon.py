@@ -66,15 +66,17 @@ Phrase = tuple[str, ...]
 LEXICON: dict[Phrase, tuple[Sense, ...]] = {}
 MAX_PHRASE = 5
 
-_TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?|\d+|[.,;:!?]")
+# "@ann" is one token: a cameo's handle (as the app spells handles; a final "." ends the sentence, "'s" is dropped).
+_TOKEN = re.compile(r"(?<![a-z0-9_@.])@[a-z0-9_](?:[a-z0-9_.]*[a-z0-9_])?|[a-z]+(?:'[a-z]+)?|\d+|[.,;:!?]")
+_POSSESSIVE = re.compile(r"(@[a-z0-9_.]+)'s\b")
 SENTENCE_END = frozenset(".!?;")
 CLAUSE_END = frozenset(",:")
 
 
 def tokenize(text: str) -> list[str]:
-    """Lower-case words, numbers and clause punctuation; hyphens split words ("close-up" -> close up)."""
+    """Lower-case words, @handles, numbers and clause punctuation; hyphens split words ("close-up" -> close up)."""
     text = text.lower().replace("\u2019", "'").replace("b&w", "black and white").replace("&", " and ")
-    return _TOKEN.findall(text)
+    return _TOKEN.findall(_POSSESSIVE.sub(r"\1", text))
 
 
 def lookup(tokens: list[str], i: int) -> tuple[int, tuple[Sense, ...]] | None:
@@ -229,7 +231,9 @@ _VERBS: dict[str, list[str]] = {
                    "descend|s|ed|ing") + ["let go of", "lets go of", "released", "is released"],
     "fall": _forms("fall|s|ing|!fell|!fallen", "tumble|s|d|!tumbling", "falls down", "fall down",
                    "fell down", "falling down"),
-    "bounce": _forms("bounce|s|d|!bouncing", "hop|s|ped|ping", "rebound|s|ed|ing", "jump|s|ed|ing"),
+    # Juggled balls go up and come down where they are: the nearest thing to juggling the world can do.
+    "bounce": _forms("bounce|s|d|!bouncing", "hop|s|ped|ping", "rebound|s|ed|ing", "jump|s|ed|ing",
+                     "juggle|s|d|!juggling"),
     "roll": _forms("roll|s|ed|ing", "drive|s|n|!driving|!drove", "race|s|d|!racing"),
     "push": _forms("push|es|ed|ing", "nudge|s|d|!nudging", "tap|s|ped|ping", "poke|s|d|!poking",
                    "flick|s|ed|ing", "shove|s|d|!shoving"),
@@ -403,7 +407,7 @@ META_WORDS = (
     "video clip clips scene scenes shot shots footage showing shows show shown film movie camera view "
     "views frame framed sequence animation render rendered rendering depicting depicts depiction "
     "featuring features image picture style styled look aesthetic see sees watch watching simulation "
-    "simulated side angle lens"
+    "simulated side angle lens watches watched stares staring"
 )
 for _w in META_WORDS.split():
     if (_w,) not in LEXICON:

@@ -20,6 +20,7 @@ Framing = Literal["wide", "medium", "close"]
 ActionKind = Literal["drop", "bounce", "roll", "slide", "collide", "topple", "collapse", "swing", "throw", "rest"]
 PropKind = Literal["ramp", "stairs", "table", "walls"]
 TimeOfDay = Literal["morning", "day", "sunset", "evening", "night"]
+RGB = tuple[int, int, int]
 
 
 class _Model(BaseModel):
@@ -31,6 +32,18 @@ def _one_of(field: str, value: str, allowed: Iterable[str]) -> str:
     if value not in names:
         raise ValueError(f"{field} must be one of {', '.join(names)}; got {value!r}")
     return value
+
+
+class FigureSpec(_Model):
+    """Who a "figure" object is: a cameo, named by its handle, dressed from its appearance notes. The face is not
+    here: a plan is saved as JSON with the clip, and the face crops come from the request's cameos when it is
+    rendered (a figure whose cameo is gone gets a plain face)."""
+
+    handle: str = Field(min_length=1, max_length=64, pattern=r"^[^A-Z\s]+$")  # lower case, as mentioned
+    kind: Literal["person", "character"] = "person"  # character: a pet or an object, drawn as a mascot
+    hat: RGB | None = None  # a cap or hat the notes name; the body colour is the object's rgb
+    legs: RGB = (58, 62, 74)
+    neck: RGB | None = None  # a collar, scarf or tie
 
 
 class ObjectSpec(_Model):
@@ -47,6 +60,7 @@ class ObjectSpec(_Model):
     vy: float = 0.0
     spin: float = 0.0  # rad/s, counter-clockwise
     pivot: tuple[float, float] | None = None  # pendulum: hangs from this fixed point on a rod
+    figure: FigureSpec | None = None  # kind "figure" only
 
     @field_validator("kind")
     @classmethod
@@ -57,6 +71,13 @@ class ObjectSpec(_Model):
     @classmethod
     def _known_material(cls, v: str) -> str:
         return _one_of("material", v, MATERIALS)
+
+    @model_validator(mode="after")
+    def _figure_iff_kind(self) -> ObjectSpec:
+        if (self.kind == "figure") != (self.figure is not None):
+            raise ValueError(f"figure: object {self.id!r} of kind {self.kind!r} "
+                             f"{'needs' if self.figure is None else 'cannot have'} a figure")
+        return self
 
 
 class Prop(_Model):

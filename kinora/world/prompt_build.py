@@ -3,12 +3,22 @@ movers and what they hit) for `layout.arrange`, then the objects, actions and sh
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import cast
 
 from kinora.world.catalog import COLORS, KINDS, shade_color
 from kinora.world.layout import Cluster, Mode, Piece, Pose
 from kinora.world.plan import Action, ActionKind, Camera, ObjectSpec, PropKind, Shot
-from kinora.world.prompt_items import OFF_PREPS, PALETTE, STANDING_KINDS, SWINGERS, CameraMention, Group, Verb
+from kinora.world.prompt_items import (
+    OFF_PREPS,
+    PALETTE,
+    STANDING_KINDS,
+    SWINGERS,
+    CameoMention,
+    CameraMention,
+    Group,
+    Verb,
+)
 from kinora.world.prompt_resolve import Resolver
 from kinora.world.prompt_scan import Scanner
 
@@ -213,8 +223,10 @@ def build_actions(res: Resolver, modes: dict[int, Mode]) -> list[Action]:
     return actions
 
 
-def build_shots(scan: Scanner, res: Resolver) -> list[Shot]:
-    """One shot per cut, splitting the clip evenly; the camera words of each shot set its camera."""
+def build_shots(scan: Scanner, res: Resolver, figures: Mapping[str, str] | None = None) -> list[Shot]:
+    """One shot per cut, splitting the clip evenly; the camera words of each shot set its camera. `figures` maps
+    a cameo's handle to its figure's id, so that "close up of @ann" frames her."""
+    figures = figures or {}
     cameras = [Camera() for _ in range(scan.scene.shots)]
     for idx, item in enumerate(scan.items):
         if not isinstance(item, CameraMention):
@@ -229,8 +241,12 @@ def build_shots(scan: Scanner, res: Resolver) -> list[Shot]:
             if j in res.refs:
                 ref = res.refs[j]
                 camera.target = res.groups[ref.group].id(ref.members[0])
-                scan.notes.append((after.end, f"camera target: {camera.target}"))
-                break
+            elif isinstance(after, CameoMention) and after.handle in figures:
+                camera.target = figures[after.handle]
+            else:
+                continue
+            scan.notes.append((after.end, f"camera target: {camera.target}"))
+            break
     for n, camera in enumerate(cameras[1:], start=1):  # "cut to the blue ball": the shot shows it
         shown = [j for j, item in enumerate(scan.items) if item.shot == n and j in res.refs]
         if camera.target is None and shown:
@@ -239,6 +255,10 @@ def build_shots(scan: Scanner, res: Resolver) -> list[Shot]:
             scan.notes.append((scan.items[shown[0]].end, f"camera target: {camera.target}"))
     for camera in cameras:
         if camera.target is None and (camera.move in ("follow", "zoom_in") or camera.framing == "close"):
+            if not res.groups:  # only cameos in the scene: the first of them
+                camera.target = next(iter(figures.values()))
+                scan.notes.append((len(scan.tokens), f"camera target: {camera.target}"))
+                continue
             lead = next((g for g in res.groups if g.motions), res.groups[0])  # the first thing that moves
             camera.target = lead.id(0)
             scan.notes.append((len(scan.tokens), f"camera target: {camera.target}"))

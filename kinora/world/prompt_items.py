@@ -96,6 +96,14 @@ class FloorMention(Item):
 
 
 @dataclass
+class CameoMention(Item):
+    """"@ann": a cameo of the request, standing in the scene as a figure."""
+
+    handle: str = ""
+    prep: str | None = None  # the preposition in front of it: "rolls toward @ann"
+
+
+@dataclass
 class CameraMention(Item):
     move: CameraMove | None = None
     framing: Framing | None = None

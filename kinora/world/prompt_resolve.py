@@ -16,6 +16,7 @@ from kinora.world.prompt_items import (
     SPECIALS,
     SWINGERS,
     TARGET_PREPS,
+    CameoMention,
     Deed,
     FloorMention,
     Group,
@@ -61,6 +62,9 @@ class Resolver:
         self.numbers: dict[str, int] = {}
         self.gravity = scan.scene.gravity or GRAVITY
         self.clamped = False
+        self.cameo_verbs: dict[int, str] = {}  # item index of a verb a cameo does ("@ann falls over") -> handle
+        self.cameo_deeds: list[tuple[str, str]] = []  # (handle, action) in prompt order
+        self.cameo_targets: list[tuple[str, list[Ref]]] = []  # "a ball rolls toward @ann": (handle, who heads there)
 
     def run(self) -> None:
         for idx, item in enumerate(self.items):
@@ -162,7 +166,12 @@ class Resolver:
     # -- verbs -------------------------------------------------------------------------------------------
 
     def _verb(self, idx: int, v: Verb) -> None:
-        subjects, targets, wall, floor = self._parties(idx, v)
+        cameo = self._cameo_subject(idx, v)
+        subjects, targets, wall, floor = self._parties(idx, v, cameo=cameo is not None)
+        if not subjects and cameo is not None:  # "@ann falls over": the figure does it
+            self.cameo_verbs[idx] = cameo
+            self.cameo_deeds.append((cameo, v.action))
+            return
         if not subjects:
             subjects = self._default_subject(v)
             if not subjects:
@@ -220,13 +229,31 @@ class Resolver:
         self.notes.append((v.start, f"default object: {count} {kind if count == 1 else lx.plurals(kind)[0]}"))
         return [Ref(gi, list(range(self.groups[gi].count)))]
 
-    def _parties(self, idx: int, v: Verb) -> tuple[list[Ref], list[Ref], bool, bool]:
-        """(subjects, targets, drives into a wall, hits the floor) of a verb."""
+    def _parties(self, idx: int, v: Verb, cameo: bool = False) -> tuple[list[Ref], list[Ref], bool, bool]:
+        """(subjects, targets, drives into a wall, hits the floor) of a verb. After a cameo ("@ann throws a
+        ball", "@ann falls over next to a ball") only a direct object stands in for the cameo as the subject,
+        and a verb with none is the cameo's, not the latest object's."""
         if v.passive:  # "the tower is hit by a ball"
             return self._after(idx, v.sentence, lambda m: True), self._before(idx, v.sentence), False, False
+        stands_in: Callable[[Mention], bool] = (lambda m: m.prep is None) if cameo else (
+            lambda m: m.prep not in TARGET_PREPS)
         subjects = (self._coordinated_subject(idx, v) or self._before(idx, v.sentence)
-                    or self._after(idx, v.sentence, lambda m: m.prep not in TARGET_PREPS) or self._earlier(v))
+                    or self._after(idx, v.sentence, stands_in) or ([] if cameo else self._earlier(v)))
         return (subjects, *self._targets(idx, v, subjects))
+
+    def _cameo_subject(self, idx: int, v: Verb) -> str | None:
+        """The cameo right before a verb in its sentence, with no object mentioned between ("@ann falls over",
+        "@ann jumps and falls over"). Whether it does the verb depends on what follows: in "@ann throws a
+        ball" the ball is what moves."""
+        for j in range(idx - 1, -1, -1):
+            item = self.items[j]
+            if item.sentence != v.sentence or isinstance(item, Mention | Pronoun):
+                return None
+            if isinstance(item, Verb):
+                return self.cameo_verbs.get(j)
+            if isinstance(item, CameoMention):
+                return item.handle
+        return None
 
     def _coordinated_subject(self, idx: int, v: Verb) -> list[Ref]:
         """"A ball hits the tower and bounces": the second verb keeps the first one's subject."""
@@ -315,6 +342,9 @@ class Resolver:
                     return [], True, False
             elif isinstance(item, FloorMention) and collide:
                 return [], False, True
+            elif isinstance(item, CameoMention) and (collide or item.prep in TARGET_PREPS):
+                self.cameo_targets.append((item.handle, subjects))  # the figure will stand where they head
+                return [], False, False
         return [], False, False
 
     # -- props -------------------------------------------------------------------------------------------

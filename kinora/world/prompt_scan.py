@@ -3,6 +3,7 @@ settles the scene-wide words (floor, setting, time, style, speed) on the way."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Literal, cast
 
 from kinora.world import lexicon as lx
@@ -15,6 +16,7 @@ from kinora.world.prompt_items import (
     ENCLOSING_PREPS,
     SURFACE_PREPS,
     TEMPO_NAMES,
+    CameoMention,
     CameraMention,
     FloorMention,
     Item,
@@ -38,8 +40,9 @@ _Span = tuple[int, int, tuple[lx.Sense, ...]]  # a phrase in a noun phrase: toke
 
 
 class Scanner:
-    def __init__(self, tokens: list[str]) -> None:
+    def __init__(self, tokens: list[str], handles: Collection[str] = ()) -> None:
         self.tokens = tokens
+        self.handles = frozenset(handles)  # cameos of the request: "@ann" names one of them
         self.items: list[Item] = []
         self.known: list[bool] = [False] * len(tokens)  # understood, or a function word
         self.notes: list[tuple[int, str]] = []  # (token position, understood phrase)
@@ -79,6 +82,8 @@ class Scanner:
             self.prep = None
             self._mark(i, i + 1)
             return i + 1
+        if tok.startswith("@"):
+            return self._cameo(i)
         end = self._noun_phrase(i)
         if end is not None:
             return end
@@ -86,6 +91,15 @@ class Scanner:
             sense = first_sense(senses, *_WORD_CATS)
             if sense is not None and self._word(i, end, sense):
                 return end
+        return i + 1
+
+    def _cameo(self, i: int) -> int:
+        """"@ann": a figure when the request has that cameo; else the word stays unrecognized."""
+        handle = self.tokens[i][1:]
+        if handle in self.handles:
+            self.items.append(CameoMention(*self._at(i, i + 1), handle=handle, prep=self.prep))
+            self._mark(i, i + 1)  # the parser notes which figure it became
+        self.prep = None
         return i + 1
 
     def _word(self, i: int, end: int, s: lx.Sense) -> bool:

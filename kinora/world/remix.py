@@ -17,13 +17,14 @@ objects cannot change in the middle of a shot; they are reported as ignored.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast, get_args
 
 from kinora.world.bodies import build_world, silhouette
 from kinora.world.catalog import COLORS, KINDS, shade_color
 from kinora.world.edit import CameraWords, Edit, Look, Motion, read_edit
+from kinora.world.figures import Cameo, add_figures
 from kinora.world.layout import FLOW
 from kinora.world.motion import Blow, Place, blow, direction
 from kinora.world.parse import parse_prompt
@@ -81,18 +82,21 @@ def read_source(metadata: Mapping[str, Any]) -> Source:
 # -- remix ------------------------------------------------------------------------------------------------
 
 
-def remix_plan(source: Source, prompt: str) -> tuple[ScenePlan, dict[str, Any]]:
+def remix_plan(source: Source, prompt: str, cameos: Sequence[Cameo] = ()) -> tuple[ScenePlan, dict[str, Any]]:
     """The plan of a remix of `source` by `prompt`, and what it changed (for `metadata["remix"]`). A remix
-    of an extended clip remakes the whole chain: the first clip's plan with every kick since."""
+    of an extended clip remakes the whole chain: the first clip's plan with every kick since. The source's
+    figures stay (drawn with a plain face where `cameos` has none for them), and every cameo of `cameos` it
+    has no figure for joins the scene."""
     base = source.root
-    edit = read_edit(prompt, base)
+    edit = read_edit(prompt, base, {c.key for c in cameos})
     report = Report()
     if edit.new_objects:
-        plan = _new_scene(base, prompt, source.seed, edit, report)
+        plan = _new_scene(base, prompt, source.seed, edit, report, cameos)
     else:
         plan = _edited(base, edit, report)
         plan.prompt = prompt
         plan.understood, plan.unrecognized = edit.understood, edit.unrecognized
+        report.changes += [f"cameo joins: {added}" for added in add_figures(plan, cameos)]
     return plan, {
         "source_prompt": base.prompt,
         "from_understood": list(base.understood),
@@ -103,10 +107,11 @@ def remix_plan(source: Source, prompt: str) -> tuple[ScenePlan, dict[str, Any]]:
     }
 
 
-def _new_scene(base: ScenePlan, prompt: str, seed: int, edit: Edit, report: Report) -> ScenePlan:
-    """A new scene from the prompt, keeping the source's environment, style, tempo and camera where the
-    prompt says nothing of them."""
-    plan = parse_prompt(prompt, seed=seed)
+def _new_scene(base: ScenePlan, prompt: str, seed: int, edit: Edit, report: Report,
+               cameos: Sequence[Cameo]) -> ScenePlan:
+    """A new scene from the prompt (with the request's cameos), keeping the source's environment, style, tempo
+    and camera where the prompt says nothing of them."""
+    plan = parse_prompt(prompt, seed=seed, cameos=cameos)
     report.changes.append(f"new scene ({', '.join(edit.new_objects)} not in the source): "
                           f"{', '.join(o.id for o in plan.objects)}")
     said = edit.scene
@@ -372,9 +377,10 @@ def _add_action(plan: ScenePlan, motion: Motion) -> None:
 # -- extension --------------------------------------------------------------------------------------------
 
 
-def extend_plan(source: Source, prompt: str, seconds: float) -> tuple[ScenePlan, EndState, dict[str, Any]]:
+def extend_plan(source: Source, prompt: str, seconds: float,
+                cameos: Sequence[Cameo] = ()) -> tuple[ScenePlan, EndState, dict[str, Any]]:
     """The plan of a continuation of `source` lasting `seconds`, the end state it starts from, and what it
-    added (for `metadata["extension"]`)."""
+    added (for `metadata["extension"]`). Its figures are the source's: a cameo cannot join mid-shot."""
     state = source.state
     if state is None:
         raise ValueError("remix_of: the source metadata holds no end state to continue from "
@@ -386,7 +392,7 @@ def extend_plan(source: Source, prompt: str, seconds: float) -> tuple[ScenePlan,
     missing = [o.id for o in base.objects if o.id not in state.bodies]
     if missing:
         raise ValueError(f"remix_of: the source end state has no bodies for {missing}")
-    edit = read_edit(prompt, base)
+    edit = read_edit(prompt, base, {c.key for c in cameos})
     report = Report()
     plan = base.model_copy(deep=True)
     plan.objects = [o.model_copy(update=_pose(state.bodies[o.id])) for o in base.objects]
@@ -450,6 +456,6 @@ def _ignored(edit: Edit, report: Report) -> None:
                                                        ("gravity", said.gravity)) if value is not None]
     looks = [f"{', '.join(c.ids)}: {c.look.color or c.look.material or f'size x{c.look.scale:g}'}"
              for c in edit.changes]
-    new = [f"new object: {m}" for m in edit.new_objects]
+    new = [f"new object: {m}" for m in edit.new_objects] + [f"new cameo: @{h}" for h in edit.new_cameos]
     for item in scenery + looks + new:
         report.ignored.append(f"{item} (cannot change in the middle of a shot)")

@@ -2,14 +2,17 @@
 object as an anti-aliased signed-distance shape with material shading, in the plan's style.
 
 All object work happens on small patches around each object, so a frame costs a background slice
-plus a few thousand pixels per object; that is what keeps 720x1280 faster than real time.
+plus a few thousand pixels per object; that is what keeps 720x1280 faster than real time. Cameo figures are
+painted once per clip into sprites (`figure_draw`) and only sampled and lit per frame; a figure that holds still
+in a still shot is not drawn again.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -18,6 +21,7 @@ from kinora.world.background import F32, convex_sdf, render_background, set_scal
 from kinora.world.bodies import car_layout, pin_outline, prop_boxes, silhouette
 from kinora.world.camera import CameraPath
 from kinora.world.catalog import KINDS
+from kinora.world.figure_draw import Sprite, build_sprite, face_image, sample, sample_upright
 from kinora.world.look import Look, grade, look_for
 from kinora.world.plan import ObjectSpec, ScenePlan
 from kinora.world.sim import Simulation
@@ -40,8 +44,25 @@ class _Atlas:
     scale: float  # pixels per metre
 
 
+Window = tuple[int, int, int, int]  # rows r0:r1, columns c0:c1
+# Sprites hold this many sprite pixels per screen pixel at the closest the camera gets.
+SPRITE_OVERSAMPLE = 1.25
+
+
+@dataclass
+class _Drawn:
+    """A figure as last composited: reused while neither it nor the camera moves."""
+
+    key: tuple[float, ...]
+    window: Window
+    colour: F32  # (h, w, 3) 0..255, graded and vignetted
+    alpha: F32  # (h, w)
+
+
 class Renderer:
-    def __init__(self, plan: ScenePlan, sim: Simulation, cam: CameraPath, width: int, height: int, seed: int):
+    def __init__(self, plan: ScenePlan, sim: Simulation, cam: CameraPath, width: int, height: int, seed: int,
+                 faces: Mapping[str, Sequence[npt.NDArray[Any]]] | None = None):
+        """`faces` maps a cameo's handle to its face crops; a figure whose handle has none gets a plain face."""
         self.plan, self.sim, self.cam = plan, sim, cam
         self.width, self.height, self.seed = width, height, seed
         self.look = look_for(plan.style, plan.environment)
@@ -54,6 +75,38 @@ class Renderer:
         self.albedo = {o.id: grade(np.asarray(o.rgb, dtype=np.float32) / 255, self.look) for o in plan.objects}
         self.grain = np.random.default_rng(seed).normal(0, self.look.grain, size=(4, height, width)).astype(
             np.int16) if self.look.grain else None
+        self.faceless: list[str] = []  # handles of figures drawn with a plain face
+        self.sprites = self._sprites(faces or {})
+        self.lit = {oid: self._prelit(oid, sprite) for oid, sprite in self.sprites.items()}
+        self._drawn: dict[str, _Drawn] = {}
+
+    def _sprites(self, faces: Mapping[str, Sequence[npt.NDArray[Any]]]) -> dict[str, Sprite]:
+        """Every figure painted once, with its face, at the sharpest scale the camera reaches."""
+        ppm = float(self.cam.scale.max()) * SPRITE_OVERSAMPLE if len(self.cam.scale) else 1.0
+        sprites = {}
+        for o in self.plan.objects:
+            if o.figure is None:
+                continue
+            face = face_image(faces.get(o.figure.handle, ()))
+            if face is None:
+                self.faceless.append(o.figure.handle)
+            sprites[o.id] = build_sprite(o, face, self.look, ppm)
+        return sprites
+
+    def _prelit(self, oid: str, sprite: Sprite) -> F32 | None:
+        """A sprite's colour as the scene lights it standing straight, and its distance channel, (rows, cols, 4):
+        an upright figure is then only sampled. None where the style draws edges by the pixel (outlines, glows),
+        which depend on the scale."""
+        if self.look.outline or self.look.neon:
+            return None
+        data = sprite.data  # (rows, cols, CHANNELS)
+        nx, ny = data[..., 4], data[..., 5]
+        nz = np.sqrt(np.clip(1 - nx * nx - ny * ny, 0, 1))
+        d = data[..., 3]
+        rgb, _ = _lit(data[..., :3], np.ones_like(d), d, nx, ny, nz, self.specs[oid].material, data[..., :3],
+                      self.look, self.ui, data[..., 6])
+        lit: F32 = np.concatenate([rgb, d[..., None]], axis=-1)
+        return lit
 
     # ----------------------------------------------------------------------------------------------
     # background
@@ -109,9 +162,11 @@ class Renderer:
 
     def frame(self, i: int) -> U8:
         out = self.background(i).copy()
-        # Bowls last: their front wall hides whatever lies inside them.
+        # Figures first: they stand a step back from the action, which passes in front of them. Bowls last:
+        # their front wall hides whatever lies inside them.
+        order = {"figure": 0, "bowl": 2}
         parts = sorted(((pid, self.sim.poses[pid][i]) for pid in self.sim.poses),
-                       key=lambda p: KINDS[self.specs[self.sim.owners[p[0]]].kind].shape == "bowl")
+                       key=lambda p: order.get(KINDS[self.specs[self.sim.owners[p[0]]].kind].shape, 1))
         for pid, pose in parts:
             if "." not in pid:
                 self._shadow(out, i, self.specs[pid], pose)
@@ -129,25 +184,37 @@ class Renderer:
         for i in range(len(self.sim.times)):
             yield self.frame(i)
 
-    def _window(self, i: int, x: float, y: float, radius_m: float) -> tuple[int, int, int, int, F32, F32] | None:
-        """Pixel window around world point (x, y) and each pixel's world offset from it."""
+    def _window(self, i: int, x: float, y: float, radius_m: float,
+                radius_y: float | None = None) -> tuple[int, int, int, int, F32, F32] | None:
+        """Pixel window around world point (x, y) and each pixel's world offset from it; `radius_y` makes it
+        a rectangle."""
         s = float(self.cam.scale[i])
         pc, pr = self.cam.to_pixels(i, x, y, self.width, self.height)
         rad = radius_m * s + 3
+        rad_y = rad if radius_y is None else radius_y * s + 3
         c0, c1 = max(int(pc - rad), 0), min(int(pc + rad) + 1, self.width)
-        r0, r1 = max(int(pr - rad), 0), min(int(pr + rad) + 1, self.height)
+        r0, r1 = max(int(pr - rad_y), 0), min(int(pr + rad_y) + 1, self.height)
         if c1 - c0 < 2 or r1 - r0 < 2:  # off screen, or a sliver too thin to shade
             return None
         dx = ((np.arange(c0, c1, dtype=np.float32) + 0.5 - pc) / s)[None, :]  # (1, w)
         dy = (-(np.arange(r0, r1, dtype=np.float32) + 0.5 - pr) / s)[:, None]  # (h, 1)
         return r0, r1, c0, c1, dx, dy
 
-    def _composite(self, out: U8, win: tuple[int, int, int, int], rgb: F32, alpha: F32) -> None:
+    def _composite(self, out: U8, win: Window, rgb: F32, alpha: F32) -> None:
+        self._blend(out, win, self._colour(win, rgb), alpha)
+
+    def _colour(self, win: Window, rgb: F32) -> F32:
+        """Lit colour graded and vignetted, 0..255."""
         r0, r1, c0, c1 = win
         vig = self.vignette[r0:r1, c0:c1, None].astype(np.float32) / 256
+        col: F32 = np.clip(grade(rgb, self.look), 0, 1) * 255 * vig
+        return col
+
+    @staticmethod
+    def _blend(out: U8, win: Window, col: F32, alpha: F32) -> None:
+        r0, r1, c0, c1 = win
         bg = out[r0:r1, c0:c1].astype(np.float32)
         a = alpha[..., None]
-        col = np.clip(grade(rgb, self.look), 0, 1) * 255 * vig
         out[r0:r1, c0:c1] = np.clip(bg * (1 - a) + col * a, 0, 255).astype(np.uint8)
 
     def _shadow(self, out: U8, i: int, spec: ObjectSpec, pose: npt.NDArray[np.float64]) -> None:
@@ -208,6 +275,9 @@ class Renderer:
         self._composite(out, (r0, r1, c0, c1), rgb, alpha)
 
     def _part(self, out: U8, i: int, pid: str, spec: ObjectSpec, pose: npt.NDArray[np.float64]) -> None:
+        if spec.id in self.sprites:
+            self._figure(out, i, spec, pose)
+            return
         w, h = silhouette(spec)
         is_wheel = "." in pid
         reach = (h * 0.3 if is_wheel else math.hypot(w, h) / 2) + (0.05 if self.look.neon else 0.0)
@@ -225,6 +295,57 @@ class Renderer:
         else:
             rgb, alpha = _shade(spec, self.albedo[spec.id], u, v, dx, dy, angle, s, self.look, self.ui)
         self._composite(out, (r0, r1, c0, c1), rgb, alpha)
+
+    def _figure(self, out: U8, i: int, spec: ObjectSpec, pose: npt.NDArray[np.float64]) -> None:
+        """A cameo figure: its sprite turned with its body, lit like the rest of the scene."""
+        x, y, angle = float(pose[0]), float(pose[1]), float(pose[2])
+        key = (float(self.cam.cx[i]), float(self.cam.cy[i]), float(self.cam.scale[i]), x, y, angle)
+        drawn = self._drawn.get(spec.id)
+        if drawn is not None and drawn.key == key:
+            self._blend(out, drawn.window, drawn.colour, drawn.alpha)
+            return
+        sprite = self.sprites[spec.id]
+        ca, sa = math.cos(angle), math.sin(angle)
+        hw, hh = sprite.half
+        glow = 0.05 if self.look.neon else 0.0
+        win = self._window(i, x, y, abs(ca) * hw + abs(sa) * hh + glow, abs(sa) * hw + abs(ca) * hh + glow)
+        if win is None:
+            self._drawn.pop(spec.id, None)
+            return
+        r0, r1, c0, c1, dx, dy = win
+        s = float(self.cam.scale[i])
+        soft = _softness(spec) * 2
+        # Standing straight to within a quarter pixel at its top: its rows and columns are the sprite's.
+        upright = abs(angle) * sprite.half[1] * s < 0.25
+        lit = self.lit[spec.id]
+        if upright and lit is not None:
+            texel = sample_upright(sprite, lit, dx[0], dy[:, 0])  # (h, w, 4)
+            rgb, alpha = texel[..., :3], np.clip(0.5 - texel[..., 3] * s / soft, 0, 1)
+        elif upright:
+            texel = sample_upright(sprite, sprite.data, dx[0], dy[:, 0])  # (h, w, CHANNELS)
+            rgb, alpha = self._light_texels(spec, texel, 1.0, 0.0, s)
+        else:
+            inside, texels, dist = sample(sprite, ca * dx + sa * dy, -sa * dx + ca * dy)  # body frame
+            rgb = np.zeros((*dist.shape, 3), dtype=np.float32)
+            d_px = dist * s
+            alpha = np.clip(0.5 - d_px / soft, 0, 1)
+            if self.look.neon:  # the glow reaches past the sprite
+                alpha = np.maximum(alpha, np.exp(-np.abs(d_px) / (6.0 * self.ui)) * 0.9)
+            rgb[inside], alpha[inside] = self._light_texels(spec, texels, ca, sa, s)
+        window = (r0, r1, c0, c1)
+        colour = self._colour(window, rgb)
+        self._drawn[spec.id] = _Drawn(key, window, colour, alpha)
+        self._blend(out, window, colour, alpha)
+
+    def _light_texels(self, spec: ObjectSpec, texel: F32, ca: float, sa: float, s: float) -> tuple[F32, F32]:
+        """Light sprite samples (..., CHANNELS) of a figure turned by (cos, sin) at scale `s`: rgb, alpha."""
+        bnx, bny = texel[..., 4], texel[..., 5]
+        nx, ny = ca * bnx - sa * bny, sa * bnx + ca * bny  # body-frame normals turned into the world
+        nz = np.sqrt(np.clip(1 - nx * nx - ny * ny, 0, 1))
+        d_px = texel[..., 3] * s
+        alpha = np.clip(0.5 - d_px / (_softness(spec) * 2), 0, 1)
+        base = texel[..., :3]
+        return _lit(base, alpha, d_px, nx, ny, nz, spec.material, base, self.look, self.ui, texel[..., 6])
 
 
 # --------------------------------------------------------------------------------------------------
@@ -321,39 +442,54 @@ def _texture(spec: ObjectSpec, u: F32, v: F32, albedo: npt.NDArray[np.float32]) 
     return col
 
 
+def _softness(spec: ObjectSpec) -> float:
+    """Half the width (px) of an object's anti-aliased edge: felt is fuzzy."""
+    return 1.5 if spec.material == "felt" else 0.5
+
+
 def _shade(spec: ObjectSpec, albedo: npt.NDArray[np.float32], u: F32, v: F32, dx: F32, dy: F32, angle: float,
            scale: float, look: Look, ui: float) -> tuple[F32, F32]:
     d, cyl = _sdf(spec, u, v)
     d_px = d * scale
-    soft = 1.5 if spec.material == "felt" else 0.5
-    alpha = np.clip(0.5 - d_px / (soft * 2), 0, 1)
+    alpha = np.clip(0.5 - d_px / (_softness(spec) * 2), 0, 1)
     w, h = silhouette(spec)
     sphere = w / 2 if KINDS[spec.kind].shape == "circle" else None
     nx, ny, nz = _normals(d, dx, dy, max(min(w, h) * 0.25 * scale, 1.5), cyl, math.cos(angle),
                           math.sin(angle), scale, sphere)
+    base = _texture(spec, u, v, albedo)
+    return _lit(base, alpha, d_px, nx, ny, nz, spec.material, albedo, look, ui)
+
+
+def _lit(base: F32, alpha: F32, d_px: F32, nx: F32, ny: F32, nz: F32, material: str, tint: F32, look: Look,
+         ui: float, paint: F32 | None = None) -> tuple[F32, F32]:
+    """Light a surface of colour `base` (h, w, 3) with world normals (h, w each) in the style's manner; `tint`
+    colours its outline and neon glow, and `paint` (h, w) is how much the light shades each pixel (1: fully;
+    less for a photo, which is lit already). Returns rgb and the alpha that glass and glows change."""
     diffuse = np.clip(nx * LIGHT[0] + ny * LIGHT[1] + nz * LIGHT[2], 0, 1)
-    ks, power = SHINE[spec.material]
+    ks, power = SHINE[material]
     spec_term = ks * np.clip(nx * HALF[0] + ny * HALF[1] + nz * HALF[2], 0, 1) ** power
     if look.bands:
         diffuse = np.floor(diffuse * look.bands + 0.5) / look.bands
         spec_term = np.where(spec_term > 0.3, 0.8, 0.0).astype(np.float32)
     light = np.asarray(look.light, dtype=np.float32)
-    base = _texture(spec, u, v, albedo)
     occlusion = 1.0 - 0.25 * np.clip(-ny, 0, 1)  # undersides see less sky
-    rgb = base * (look.ambient + (1 - look.ambient) * diffuse)[..., None] * light * occlusion[..., None]
+    shade = look.ambient + (1 - look.ambient) * diffuse
+    if paint is not None:
+        shade = 1 - paint * (1 - shade)
+    rgb = base * shade[..., None] * light * occlusion[..., None]
     rgb = rgb + spec_term[..., None] * light
-    if spec.material == "metal" and not look.bands:
+    if material == "metal" and not look.bands:
         sky = np.clip(0.5 + 0.5 * ny, 0, 1)[..., None] * 0.25  # a cheap environment reflection
         rgb = rgb * 0.8 + sky
-    if spec.material == "glass":
+    if material == "glass":
         alpha = alpha * np.clip(0.55 + 0.45 * (1 - nz) + spec_term, 0, 1)
     if look.outline:
-        ink = np.float32(0.05) if look.bands == 2 else albedo * 0.3
+        ink = np.float32(0.05) if look.bands == 2 else tint * 0.3
         edge = np.clip(look.outline * ui - (-d_px) + 0.5, 0, 1)[..., None]
         rgb = rgb * (1 - edge) + ink * edge
     if look.neon:
         glow = np.exp(-np.abs(d_px) / (6.0 * ui))
-        rgb = rgb * 0.25 + glow[..., None] * albedo * 1.6
+        rgb = rgb * 0.25 + glow[..., None] * tint * 1.6
         alpha = np.maximum(alpha, glow * 0.9)
     return rgb.astype(np.float32), alpha.astype(np.float32)
 

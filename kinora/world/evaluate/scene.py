@@ -83,6 +83,8 @@ class Scene:
         colours: list[tuple[int, int, int]] = []
         by_key: dict[tuple[str, tuple[int, int, int]], list[ObjectSpec]] = {}
         for obj in plan.objects:
+            if obj.figure is not None:  # a cameo watching, many-coloured: not one of the objects to score
+                continue
             rgb = (int(obj.rgb[0]), int(obj.rgb[1]), int(obj.rgb[2]))
             if rgb not in colours:
                 colours.append(rgb)

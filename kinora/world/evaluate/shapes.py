@@ -57,7 +57,7 @@ def _prototype(kind: Kind) -> Shape:
     if kind.shape == "box":
         return Shape(1.0, aspect, 1.0)
     # Silhouettes the catalog only names: rough guesses, so they match loosely.
-    fill, solidity = {"pin": (0.62, 0.85), "bowl": (0.70, 0.90), "car": (0.75, 0.90)}[kind.shape]
+    fill, solidity = {"pin": (0.62, 0.85), "bowl": (0.70, 0.90), "car": (0.75, 0.90), "figure": (0.7, 0.8)}[kind.shape]
     return Shape(fill, aspect, solidity)
 
 
@@ -69,8 +69,13 @@ def _shape_distance(a: Shape, b: Shape) -> float:
     )
 
 
+# What an outline may be explained as: cameo figures are no prompt's objects, and their outline would
+# steal matches from pins.
+OUTLINE_KINDS = tuple(k for k, kind in KINDS.items() if kind.shape != "figure")
+
+
 def _nearest_kind(shape: Shape) -> str:
-    return min(KINDS, key=lambda k: _shape_distance(shape, _prototype(KINDS[k])))
+    return min(OUTLINE_KINDS, key=lambda k: _shape_distance(shape, _prototype(KINDS[k])))
 
 
 def _kind_match(shape: Shape | None, kind: str) -> float:
@@ -78,7 +83,7 @@ def _kind_match(shape: Shape | None, kind: str) -> float:
     family agrees, 0 otherwise; None-shapes (too small to judge) are given the benefit of the doubt."""
     if shape is None:
         return 1.0
-    dists = {k: _shape_distance(shape, _prototype(v)) for k, v in KINDS.items()}
+    dists = {k: _shape_distance(shape, _prototype(KINDS[k])) for k in dict.fromkeys((*OUTLINE_KINDS, kind))}
     best = min(dists.values())
     if dists[kind] <= best + 1.0:
         return 1.0
