@@ -4,7 +4,6 @@ which videos (@handle in a prompt, or `characters` ids), what engines receive, a
 from __future__ import annotations
 
 import asyncio
-import io
 import re
 import secrets
 import time
@@ -19,7 +18,7 @@ from kinora.app.cameos import access
 from kinora.app.cameos.models import PERMISSIONS, TEEN_PERMISSIONS, Cameo, CameoUse
 from kinora.app.cameos.vault import Vault
 from kinora.app.errors import DomainError, Forbidden, InvalidRequest, NotFound
-from kinora.app.social import notifications
+from kinora.app.social import mentions, notifications
 from kinora.app.storage import LocalStorage
 from kinora.app.users import ages
 from kinora.app.users.models import User
@@ -32,18 +31,12 @@ if TYPE_CHECKING:  # the checks (dlib, pocketsphinx, torch) load only when a cli
 MAX_PER_VIDEO = 2
 MAX_APPEARANCE = 500
 HANDLE_RE = re.compile(r"[a-z0-9_][a-z0-9_.]{1,39}")
-MENTION_RE = re.compile(r"(?<![\w@.])@([A-Za-z0-9_][A-Za-z0-9_.]{1,39})")
 
 
 class Restricted(DomainError):
     """The prompt does what the cameo's owner ruled out; names that one rule only."""
 
     default_code = "cameo_restricted"
-
-
-def mentions(prompt: str) -> list[str]:
-    """The distinct @handles in a prompt, lowercase, in order."""
-    return list(dict.fromkeys(m.rstrip(".").lower() for m in MENTION_RE.findall(prompt)))
 
 
 async def by_handle(session: AsyncSession, handle: str) -> Cameo:
@@ -210,7 +203,7 @@ async def for_generation(session: AsyncSession, *, requester: User, prompt: str,
         if row is None:
             raise InvalidRequest(f"characters: no character found with id {cameo_id!r}", param="characters")
         found.setdefault(row.id, row)
-    for handle in mentions(prompt):
+    for handle in mentions.handles(prompt):
         row = await session.scalar(select(Cameo).where(Cameo.handle == handle))
         if row is None:
             raise InvalidRequest(f"prompt mentions @{handle}, which is not a cameo on this instance; cameos are "
@@ -296,14 +289,6 @@ def cameo_json(row: Cameo, *, mine: bool) -> dict[str, Any]:
         public.update(restrictions=row.restrictions, verification=row.report, clip_kept=row.clip_key is not None
                       and row.kind == "person")
     return public
-
-
-def png(chip: np.ndarray) -> bytes:
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.fromarray(chip).save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 async def usable(session: AsyncSession, *, requester: User, prefix: str, limit: int) -> list[Cameo]:
