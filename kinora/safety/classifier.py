@@ -23,7 +23,8 @@ import numpy as np
 from kinora.safety.policy import ALLOW, CATEGORIES, Verdict
 
 NONE = "none"
-LABELS: tuple[str, ...] = (NONE, *(c for c in CATEGORIES if c != "real_person"))
+# real_person comes from images and cameo_restricted from an owner's rules: neither is a prompt-classifier label.
+LABELS: tuple[str, ...] = (NONE, *(c for c in CATEGORIES if c not in ("real_person", "cameo_restricted")))
 DEFAULT_HEAD = "head.npz"
 
 

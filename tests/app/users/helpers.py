@@ -80,7 +80,7 @@ def populate(community: Any, handle: str, friend: str, stranger: str) -> dict[st
     from PIL import Image
 
     from kinora.app.feed.models import CheckIn, FeedDay, FeedPreference, FeedSignal, View
-    from kinora.app.cameos.models import Cameo
+    from kinora.app.cameos.models import Cameo, CameoAccess, CameoChallenge, CameoUse
     from kinora.app.moderation.models import Appeal, ModerationEvent
     from kinora.app.social.models import Block, Comment, Like, Notification, Report
 
@@ -142,6 +142,17 @@ def populate(community: Any, handle: str, friend: str, stranger: str) -> dict[st
                        category="harassment", created_at=now, status="resolved", resolved_by=fid, resolved_at=now),
                 Report(reporter_id=fid, target_type="post", target_id=str(their_remix), target_user_id=sid,
                        category="other", created_at=now, status="dismissed", resolved_by=uid, resolved_at=now),
+            ])
+            friends = Cameo(id=f"cameo_{handle}_friend", owner_id=fid, kind="person", handle=f"{handle}_friend",
+                            name="Friend", appearance="", permission="approved", restrictions=[], report={},
+                            created_at=now)
+            session.add(friends)
+            await session.flush()
+            session.add_all([
+                CameoAccess(cameo_id=friends.id, user_id=uid, status="approved", created_at=now, decided_at=now),
+                CameoUse(cameo_id=friends.id, generation_id=draft, user_id=uid, created_at=now),
+                CameoChallenge(id=f"chal_{handle}", user_id=uid, kind="person", digits="123456", created_at=now,
+                               expires_at=now + 600, used_at=now),
             ])
             held = ModerationEvent(created_at=now, stage="prompt", outcome="block", user_id=uid, category="violence",
                                    layer="rules", note="matched 'gore'", reviewer_id=fid)
