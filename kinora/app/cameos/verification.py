@@ -138,7 +138,7 @@ async def check_identity(session: AsyncSession, *, settings: Settings, vault: Va
     """Refuse a face that another account verified, and a re-recording that is not the face verified before."""
     limit = settings.cameo_face_distance
     rows = (await session.execute(select(Cameo.id, Cameo.owner_id, Cameo.face_embedding).where(
-        Cameo.kind == "person", Cameo.face_embedding.is_not(None)))).tuples().all()
+        Cameo.kind == "person", Cameo.face_embedding.is_not(None)))).all()
     gaps = [(owner_id, distance(face, vault.open_array(blob, context=f"{cameo_id}:face").astype(np.float32)))
             for cameo_id, owner_id, blob in rows if blob is not None]
     if any(owner_id != user.id and gap < limit for owner_id, gap in gaps):
