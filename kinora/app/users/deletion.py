@@ -6,11 +6,11 @@ from __future__ import annotations
 from sqlalchemy import Table, bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kinora.app.cameos import oversight
+from kinora.app.cameos.models import Cameo
 from kinora.app.db import Database
 from kinora.app.errors import InvalidRequest
 from kinora.app.feed.models import FeedSignal
-from kinora.app.cameos import oversight
-from kinora.app.cameos.models import Cameo
 from kinora.app.generations.models import Generation
 from kinora.app.social.models import Comment, Like, Post
 from kinora.app.storage import LocalStorage

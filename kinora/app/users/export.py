@@ -15,9 +15,9 @@ import orjson
 from sqlalchemy import Column, Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kinora.app.cameos.models import Cameo, CameoAccess, CameoChallenge, CameoUse
 from kinora.app.db import Database
 from kinora.app.feed.models import CheckIn, FeedDay, FeedPreference, FeedSignal, View
-from kinora.app.cameos.models import Cameo, CameoAccess, CameoChallenge, CameoUse
 from kinora.app.generations.models import Generation
 from kinora.app.moderation.models import Appeal, ModerationEvent
 from kinora.app.social.models import Block, Comment, Follow, Like, Notification, Post, Report

@@ -79,8 +79,8 @@ def populate(community: Any, handle: str, friend: str, stranger: str) -> dict[st
 
     from PIL import Image
 
-    from kinora.app.feed.models import CheckIn, FeedDay, FeedPreference, FeedSignal, View
     from kinora.app.cameos.models import Cameo, CameoAccess, CameoChallenge, CameoUse
+    from kinora.app.feed.models import CheckIn, FeedDay, FeedPreference, FeedSignal, View
     from kinora.app.moderation.models import Appeal, ModerationEvent
     from kinora.app.social.models import Block, Comment, Like, Notification, Report
 
