@@ -17,8 +17,8 @@ from kinora.app.generations import service as generations
 from kinora.app.generations.models import HELD, IN_PROGRESS, QUEUED, Generation
 from kinora.app.moderation import service as moderation
 from kinora.app.provenance import lookup
-from kinora.app.users import ages
 from kinora.app.storage import LocalStorage
+from kinora.app.users import ages
 from kinora.app.users.models import User
 from kinora.config import Settings
 from kinora.engines.base import CameoRef
