@@ -13,6 +13,8 @@ $(STAMP): pyproject.toml
 	# torch first, pinned: a bare requirement elsewhere would pull several GB of CUDA wheels.
 	$(PY) -m pip install --quiet torch==2.13.0
 	$(PY) -m pip install --quiet -e '.[dev]'
+	# cameo voice embeddings use only resemblyzer's weights (pretrained.pt): --no-deps skips librosa and webrtcvad
+	$(PY) -m pip install --quiet --no-deps resemblyzer==0.1.4
 	touch $(STAMP)
 
 run: $(STAMP)
