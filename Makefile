@@ -40,6 +40,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/fingerprint.py --quick
 	$(PY) benchmarks/moderation.py --quick
 	$(PY) benchmarks/frames.py --quick
+	$(PY) benchmarks/cameo.py --quick
 
 clean:
 	rm -rf $(VENV) $(DATA)
