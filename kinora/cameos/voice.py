@@ -14,9 +14,21 @@ re-implements what resemblyzer does (hparams.py, audio.py, voice_encoder.py of 0
 
 torch is imported only inside the functions that run the network, so the web process never loads it.
 
-Measured (tests/cameos/data/README.md has the commands): on espeak-ng voices, the same voice reading different
-text scores a cosine of 0.95-0.99 and different voices 0.62-0.90; the real resemblyzer package on the same
-preprocessed audio agrees with this module to a cosine above 0.99999.
+Measured against the real resemblyzer 0.1.4 package, run with librosa 0.11.0 and webrtcvad-wheels in a separate
+venv:
+* Same preprocessed audio: the mel spectrograms differ by at most 1e-7 of their peak, and the embeddings by at
+  most 7e-8 (cosine 1.000000). tests/cameos/test_voice.py checks against its golden values.
+* Whole pipeline, where only the voice activity detection differs: cosine 0.988 on average and 0.939 at worst,
+  over 24 espeak-ng clips. Where the two detectors keep different lengths, the number of 1.6 s partials can
+  change.
+
+Six espeak-ng voices (en-us, en-us+f2, en-gb-x-rp, en-us+m3, en-us+f4, en-029) read four texts each, at 160 wpm.
+Four of the voices are variants of en-us.
+* The same voice reading different texts: cosine mean 0.893, minimum 0.847. Resemblyzer gives 0.897 and 0.827.
+* Different voices: cosine mean 0.727, maximum 0.956. Resemblyzer gives 0.731 and 0.960.
+
+On the fixture digits, each voice reading 3 different challenges: the same voice scores a minimum of 0.862, and
+en-us against en-us+f2 a maximum of 0.755. An embedding of a 4 s clip takes about 0.1 s (warm, one core).
 """
 
 from __future__ import annotations
