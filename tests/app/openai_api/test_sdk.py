@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 from typing import Any
 
@@ -120,7 +121,8 @@ def test_list_paginates_25_videos_in_both_orders(live: Any) -> None:
     carol = openai.OpenAI(base_url=f"{live.url}/v1", api_key=live.key(handle="carol"), max_retries=0)
     made = [carol.videos.create(prompt=f"a ball number {i} rolls", size=SIZE).id for i in range(25)]
     for video_id in made:  # keep the worker free for the other tests
-        carol.post(f"/videos/{video_id}/cancel", cast_to=openai.types.Video)
+        with contextlib.suppress(openai.BadRequestError):  # the first ones may finish first on a busy machine
+            carol.post(f"/videos/{video_id}/cancel", cast_to=openai.types.Video)
     newest_first = [v.id for v in carol.videos.list(limit=4)]
     oldest_first = [v.id for v in carol.videos.list(limit=7, order="asc")]
     assert newest_first == made[::-1] and oldest_first == made
