@@ -46,6 +46,7 @@ class Failure:
 class Verification:
     kind: Kind
     seconds: float
+    size: tuple[int, int] = (0, 0)  # the clip's width and height
     frames_checked: int = 0
     frames_with_face: int = 0
     frames_with_crowd: int = 0
@@ -90,7 +91,7 @@ def verify_clip(path: Path, *, kind: Kind, digits: str, faces: FaceModels, verif
                 voice: Callable[[F32, int], F32], progress: Callable[[float], None] = lambda _: None) -> Verification:
     """Run every check on the clip at `path`; `digits` is the challenge read aloud (person cameos only)."""
     clip = sample(path, max_seconds=SECONDS[kind][1] + 1.0)
-    result = Verification(kind=kind, seconds=clip.seconds)
+    result = Verification(kind=kind, seconds=clip.seconds, size=(clip.frames[0].shape[1], clip.frames[0].shape[0]))
     low, high = SECONDS[kind]
     if not low <= clip.seconds <= high:
         result.fail("clip_length", f"the clip must last {low:g}-{high:g} s; it lasts {clip.seconds:.1f} s")

@@ -13,12 +13,11 @@ from kinora.app.cameos import access, oversight, schemas, service, verification
 from kinora.app.cameos.models import Cameo, CameoAccess
 from kinora.app.cameos.vault import from_settings
 from kinora.app.deps import DbDep, SettingsDep, StorageDep, Viewer
-from kinora.app.errors import InvalidRequest, NotFound
+from kinora.app.errors import NotFound
 from kinora.app.responses import Json
 from kinora.app.social.notifications import HubDep, writing
 from kinora.app.social.service import user_of
 from kinora.app.users.models import User
-from kinora.config import Settings
 
 router = APIRouter(prefix="/api/cameos", tags=["cameos"])
 Clip = Annotated[UploadFile | None, File(description="The recording: MP4, WebM or MOV, 3-15 s (characters 3-10 s).")]
@@ -63,23 +62,9 @@ async def new_character(viewer: Viewer, db: DbDep, settings: SettingsDep, storag
                         name: Annotated[str | None, Form()] = None, handle: Annotated[str | None, Form()] = None,
                         appearance: Annotated[str | None, Form()] = None) -> Response:
     """A character cameo (a pet or an object) from a 3-10 s clip: no identity check, the same permissions."""
-    return Json(service.cameo_json(await make_character(viewer, db, settings, storage, data=await _read(video),
-                                                        name=name, handle=handle, appearance=appearance), mine=True))
-
-
-async def make_character(user: User, db: DbDep, settings: Settings, storage: StorageDep, *, data: bytes | None,
-                         name: object, handle: object, appearance: object, prefix: str = "cameo_") -> Cameo:
-    """Shared with /v1/videos/characters (whose ids start char_)."""
-    clip = verification.check_upload(data)
-    if not isinstance(name, str) or not name.strip():
-        raise InvalidRequest("name is required: 1-80 characters", param="name", code="missing_required_parameter")
-    result = await verification.analyse(clip, kind="character", digits="", settings=settings)
-    verification.require_pass(result)
-    size = (result.chips[0].shape[1], result.chips[0].shape[0]) if result.chips else (0, 0)
-    async with db.write() as session:
-        return await service.save_character(session, storage=storage, vault=from_settings(settings), user=user,
-                                            result=result, name=name, handle=handle, appearance=appearance,
-                                            clip=clip, size=size, prefix=prefix)
+    row = await verification.make_character(viewer, db, settings, storage, data=await _read(video), name=name,
+                                            handle=handle, appearance=appearance)
+    return Json(service.cameo_json(row, mine=True))
 
 
 @router.get("", response_model=schemas.CameoPage)

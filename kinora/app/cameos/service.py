@@ -87,7 +87,7 @@ async def save_character(session: AsyncSession, *, storage: LocalStorage, vault:
                          result: Verification, name: object, handle: object, appearance: object, clip: bytes,
                          size: tuple[int, int], prefix: str = "cameo_") -> Cameo:
     """A pet or object: no identity check, the same permission model (starts at only_me)."""
-    title = _name(name)
+    title = check_name(name)
     chosen = _handle(handle) if handle not in (None, "") else await _free_handle(session, title)
     await _check_handle_free(session, chosen)
     if await session.scalar(select(User.id).where(User.handle == chosen)) is not None:
@@ -110,7 +110,7 @@ def _store_likeness(row: Cameo, storage: LocalStorage, vault: Vault, result: Ver
     storage.put(row.likeness_key, vault.seal_array(chips, context=f"{row.id}:likeness"))
 
 
-def _name(value: object) -> str:
+def check_name(value: object) -> str:
     if not isinstance(value, str) or not 1 <= len(value.strip()) <= 80:
         raise InvalidRequest(f"name must be 1-80 characters; got {value!r}"[:200], param="name",
                              code="missing_required_parameter" if not value else "invalid_value")
@@ -135,7 +135,7 @@ def _appearance(value: object) -> str:
 
 
 async def _check_handle_free(session: AsyncSession, handle: str) -> None:
-    """Cameo handles are unique, and a character may not take a person's handle (no @bob the dog posing as bob)."""
+    """Cameo handles are unique (save_character also keeps characters off people's handles)."""
     taken = await session.scalar(select(Cameo.id).where(Cameo.handle == handle))
     if taken is not None:
         raise InvalidRequest(f"handle {handle!r} is taken by another cameo; choose another", param="handle",
@@ -157,7 +157,7 @@ async def _free_handle(session: AsyncSession, name: str) -> str:
 async def update_settings(session: AsyncSession, *, owner: User, handle: str, changes: dict[str, Any]) -> Cameo:
     row = await owned(session, owner=owner, handle=handle)
     if "name" in changes and changes["name"] is not None:
-        row.name = _name(changes["name"])
+        row.name = check_name(changes["name"])
     if "appearance" in changes and changes["appearance"] is not None:
         row.appearance = _appearance(changes["appearance"])
     if changes.get("permission") is not None:

@@ -18,9 +18,12 @@ import numpy.typing as npt
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kinora.app.cameos import service
 from kinora.app.cameos.models import KINDS, Cameo, CameoChallenge
-from kinora.app.cameos.vault import Vault
+from kinora.app.cameos.vault import Vault, from_settings
+from kinora.app.db import Database
 from kinora.app.errors import DomainError, InvalidRequest, InvalidState, NotFound
+from kinora.app.storage import LocalStorage
 from kinora.app.users.models import User
 from kinora.cameos.faces import distance
 from kinora.config import Settings
@@ -154,3 +157,16 @@ async def check_identity(session: AsyncSession, *, settings: Settings, vault: Va
 
 def _refusal(code: str, message: str) -> dict[str, object]:
     return {"passed": False, "failures": [{"code": code, "message": message}]}
+
+
+async def make_character(user: User, db: Database, settings: Settings, storage: LocalStorage, *, data: bytes | None,
+                         name: object, handle: object, appearance: object, prefix: str = "cameo_") -> Cameo:
+    """A character cameo from its clip; shared by /api/cameos/characters and /v1/videos/characters (ids char_)."""
+    clip = check_upload(data)
+    service.check_name(name)  # before the analysis: a missing name should not cost a decode
+    result = await analyse(clip, kind="character", digits="", settings=settings)
+    require_pass(result)
+    async with db.write() as session:
+        return await service.save_character(session, storage=storage, vault=from_settings(settings), user=user,
+                                            result=result, name=name, handle=handle, appearance=appearance,
+                                            clip=clip, size=result.size, prefix=prefix)

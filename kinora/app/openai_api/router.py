@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from kinora.app import deps
 from kinora.app.cameos import access
-from kinora.app.cameos import router as cameo_routes
+from kinora.app.cameos import verification as cameo_verification
 from kinora.app.cameos.models import Cameo
 from kinora.app.deps import CurrentUser, DbDep, RunnerDep, SettingsDep, StorageDep, current_user
 from kinora.app.errors import InvalidRequest, InvalidState, NotFound
@@ -63,7 +63,7 @@ async def create_character(request: Request, user: CurrentUser, db: DbDep, setti
     @handle in prompts; only you may use it until you change its permission (PATCH /api/cameos/{handle})."""
     body = await forms.read_body(request)
     video = body.get("video")
-    row = await cameo_routes.make_character(user, db, settings, storage, name=body.get("name"),
+    row = await cameo_verification.make_character(user, db, settings, storage, name=body.get("name"),
                                             data=video.data if isinstance(video, Upload) else None,
                                             handle=body.get("handle"), appearance=body.get("appearance"),
                                             prefix="char_")
