@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kinora.app.bootstrap import bootstrap
 from kinora.app.cameos import router as cameos
-from kinora.app.errors import DomainError
+from kinora.app.errors import DomainError, InvalidRequest, NotFound
 from kinora.app.feed import embed
 from kinora.app.feed import router as feed
 from kinora.app.generations import router as generations
@@ -29,6 +29,7 @@ from kinora.app.provenance import router as provenance
 from kinora.app.responses import Json
 from kinora.app.social import router as social
 from kinora.app.users import router as users
+from kinora.app.web import router as web
 from kinora.app.webhooks.service import WebhookSender
 from kinora.config import Settings
 from kinora.jobs.runner import EmbeddedRunner
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True, warm:
     app.include_router(openai_api.router)
     for domain in (users, generations, social, feed, provenance, moderation, cameos):
         app.include_router(domain.router)
+    web.install(app, settings)
     app.add_exception_handler(DomainError, _domain_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
@@ -95,23 +97,31 @@ async def _warm_up() -> None:
         log.exception("the feed's embedding model (%s) could not be loaded", embed.model_path())
 
 
-async def _domain_error(_request: Request, error: DomainError) -> Response:
+async def _domain_error(request: Request, error: DomainError) -> Response:
+    if web.is_page(request):
+        return await web.error_response(request, error)
     headers = {"x-should-retry": "false", **error.headers} if error.status != 429 else error.headers
     return Json(error.body(), status_code=error.status, headers=headers)
 
 
-async def _validation_error(_request: Request, error: RequestValidationError) -> Response:
+async def _validation_error(request: Request, error: RequestValidationError) -> Response:
     first = error.errors()[0]
     # The field's name, not a list index: ("body", "ids", 0) names "ids".
     param = next((str(part) for part in reversed(first.get("loc", ())) if isinstance(part, str)), None)
     given = first.get("input")
     message = f"Invalid value for {param}: {given!r} ({first['msg']})" if param else first["msg"]
+    if web.is_page(request):
+        return await web.error_response(request, InvalidRequest(message, param=param))
     return Json({"error": {"message": message, "type": "invalid_request_error", "param": param,
                            "code": "invalid_value"}}, status_code=400, headers={"x-should-retry": "false"})
 
 
-async def _http_error(_request: Request, error: HTTPException) -> Response:
+async def _http_error(request: Request, error: HTTPException) -> Response:
     code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
+    if web.is_page(request) and error.status_code in (404, 405):
+        message = f"No page at {request.url.path}" if error.status_code == 404 else str(error.detail)
+        return await web.error_response(request, NotFound(message) if error.status_code == 404
+                                        else InvalidRequest(message))
     return Json({"error": {"message": str(error.detail), "type": "invalid_request_error", "param": None,
                            "code": code}}, status_code=error.status_code, headers=error.headers)
 

@@ -6,11 +6,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, File, Request, Response, UploadFile
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.background import BackgroundTask
 from starlette.responses import FileResponse
 
-from kinora.app.db import Database
 from kinora.app.deps import DbDep, MaybeViewer, SettingsDep, StorageDep, Viewer
 from kinora.app.errors import NotFound
 from kinora.app.files import file_response
@@ -36,26 +34,8 @@ from kinora.app.users.schemas import (
     TokenIn,
     TokenOut,
 )
-from kinora.config import Settings
 
 router = APIRouter(prefix="/api", tags=["accounts"])
-
-
-def _cookie_args(request: Request, settings: Settings) -> dict[str, Any]:
-    secure = (settings.public_url or "").startswith("https://") or request.url.scheme == "https"
-    return {"key": sessions.COOKIE, "path": "/", "httponly": True, "samesite": "lax", "secure": secure}
-
-
-async def _start(session: AsyncSession, request: Request, response: Response, settings: Settings,
-                 user: User) -> None:
-    agent = request.headers.get("user-agent", "")
-    token = await sessions.start(session, settings=settings, user=user, user_agent=agent)
-    response.set_cookie(value=token, max_age=int(settings.session_days * 86400), **_cookie_args(request, settings))
-
-
-async def _sign_in(db: Database, request: Request, response: Response, settings: Settings, user: User) -> None:
-    async with db.write() as session:
-        await _start(session, request, response, settings, user)
 
 
 # Signing up, in and out
@@ -69,7 +49,7 @@ async def signup(body: SignupIn, request: Request, response: Response, db: DbDep
     password_hash = await passwords.hash_password(form.password)
     async with db.write() as session:
         user = await users.signup(session, settings=settings, form=form, password_hash=password_hash)
-        await _start(session, request, response, settings, user)
+        await sessions.set_cookie(session, request, response, settings, user)
     return users.me(user)
 
 
@@ -78,7 +58,7 @@ async def login(body: LoginIn, request: Request, response: Response, db: DbDep,
                 settings: SettingsDep) -> dict[str, Any]:
     """Sign in with a handle or email and the password; sets the session cookie."""
     user = await passwords.authenticate(db, login=body.login, password=body.password)
-    await _sign_in(db, request, response, settings, user)
+    await sessions.sign_in(db, request, response, settings, user)
     return users.me(user)
 
 
@@ -89,7 +69,7 @@ async def logout(request: Request, response: Response, db: DbDep, settings: Sett
     if token:
         async with db.write() as session:
             await sessions.end(session, token)
-    response.delete_cookie(**_cookie_args(request, settings))
+    response.delete_cookie(**sessions.cookie_args(request, settings))
 
 
 @router.post("/auth/password-reset", status_code=202)
@@ -133,7 +113,7 @@ async def delete_me(body: PasswordIn, request: Request, response: Response, view
                     storage: StorageDep, settings: SettingsDep) -> None:
     """Delete the account and everything it owns: posts, drafts, media, comments, likes, cameo data."""
     await deletion.delete_account(db, storage, settings=settings, user=viewer, password=body.password)
-    response.delete_cookie(**_cookie_args(request, settings))
+    response.delete_cookie(**sessions.cookie_args(request, settings))
 
 
 @router.post("/me/password", status_code=204)
@@ -141,7 +121,7 @@ async def change_password(body: PasswordChangeIn, request: Request, response: Re
                           db: DbDep, settings: SettingsDep) -> None:
     """Change the password: every other session ends, this one gets a fresh cookie."""
     await passwords.change(db, user=viewer, current=body.current_password, new=body.new_password)
-    await _sign_in(db, request, response, settings, viewer)
+    await sessions.sign_in(db, request, response, settings, viewer)
 
 
 @router.get("/me/export")

@@ -7,6 +7,7 @@ import secrets
 import time
 from typing import Any
 
+from fastapi import Request, Response
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,6 +33,23 @@ async def start(session: AsyncSession, *, settings: Settings, user: User, user_a
                              expires_at=now + settings.session_days * 86400, user_agent=user_agent[:200]))
     await session.flush()
     return token
+
+
+def cookie_args(request: Request, settings: Settings) -> dict[str, Any]:
+    secure = (settings.public_url or "").startswith("https://") or request.url.scheme == "https"
+    return {"key": COOKIE, "path": "/", "httponly": True, "samesite": "lax", "secure": secure}
+
+
+async def set_cookie(session: AsyncSession, request: Request, response: Response, settings: Settings,
+                     user: User) -> None:
+    """Start a sign-in for `user` and put its cookie on `response`."""
+    token = await start(session, settings=settings, user=user, user_agent=request.headers.get("user-agent", ""))
+    response.set_cookie(value=token, max_age=int(settings.session_days * 86400), **cookie_args(request, settings))
+
+
+async def sign_in(db: Database, request: Request, response: Response, settings: Settings, user: User) -> None:
+    async with db.write() as session:
+        await set_cookie(session, request, response, settings, user)
 
 
 async def end(session: AsyncSession, token: str) -> None:
