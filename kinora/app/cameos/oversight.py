@@ -11,13 +11,14 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinora.app.cameos.models import Cameo, CameoUse
-from kinora.app.errors import InvalidRequest, NotFound
+from kinora.app.errors import InvalidRequest, InvalidState, NotFound
 from kinora.app.generations import service as generations
 from kinora.app.generations.models import COMPLETED, HELD, IN_PROGRESS, QUEUED, Generation
 from kinora.app.social.models import Post, Report
 from kinora.app.storage import LocalStorage
 from kinora.app.users.models import User
 from kinora.config import Settings
+from kinora.jobs.spec import OUTPUT_FILES
 
 MAX_DETAILS = 2000
 
@@ -44,6 +45,15 @@ async def _use(session: AsyncSession, cameo: Cameo, generation_id: str) -> Gener
     if gen is None:
         raise NotFound(f"No video using @{cameo.handle} has id {generation_id!r}", param="generation_id")
     return gen
+
+
+async def thumbnail_key(session: AsyncSession, *, cameo: Cameo, generation_id: str) -> str:
+    """Where a finished video with the cameo keeps its thumbnail: its owner may always see it, whoever made it."""
+    gen = await _use(session, cameo, generation_id)
+    if gen.status != COMPLETED or gen.output_key is None:
+        raise InvalidState(f"video {generation_id} is {gen.status}; its thumbnail is ready once it is completed",
+                           param="generation_id")
+    return f"{gen.output_key}/{OUTPUT_FILES['thumbnail']}"
 
 
 async def remove_use(session: AsyncSession, *, settings: Settings, storage: LocalStorage, cameo: Cameo,

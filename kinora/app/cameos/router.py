@@ -32,8 +32,7 @@ async def new_challenge(body: schemas.ChallengeCreate, viewer: Viewer, db: DbDep
     """A one-time verification challenge (digits to read aloud, head turns), valid for 10 minutes."""
     async with db.write() as session:
         row = await verification.new_challenge(session, settings=settings, user=viewer, kind=body.kind)
-    return Json({"id": row.id, "digits": row.digits, "turns": list(verification.TURNS),
-                 "instructions": verification.instructions(row.digits), "expires_at": int(row.expires_at)})
+    return Json(verification.challenge_json(row))
 
 
 @router.post("/verify", response_model=schemas.CameoOut)

@@ -46,6 +46,12 @@ async def by_handle(session: AsyncSession, handle: str) -> Cameo:
     return row
 
 
+async def person_of(session: AsyncSession, user: User) -> Cameo | None:
+    """The user's own (verified person) cameo, if they made one."""
+    row: Cameo | None = await session.scalar(select(Cameo).where(Cameo.owner_id == user.id, Cameo.kind == "person"))
+    return row
+
+
 async def owned(session: AsyncSession, *, owner: User, handle: str) -> Cameo:
     row = await by_handle(session, handle)
     if row.owner_id != owner.id:

@@ -57,6 +57,12 @@ def instructions(digits: str) -> str:
             f"these digits aloud one by one: {' '.join(digits)}. Record 3 to 15 seconds, alone, in good light.")
 
 
+def challenge_json(row: CameoChallenge) -> dict[str, object]:
+    """A challenge as /api/cameos/challenges answers it (and the /cameo page shows it)."""
+    return {"id": row.id, "digits": row.digits, "turns": list(TURNS), "instructions": instructions(row.digits),
+            "expires_at": int(row.expires_at)}
+
+
 async def new_challenge(session: AsyncSession, *, settings: Settings, user: User, kind: object) -> CameoChallenge:
     if kind != "person":
         raise InvalidRequest(f"kind must be 'person' (characters need no challenge: POST /api/cameos/characters); "
@@ -67,6 +73,15 @@ async def new_challenge(session: AsyncSession, *, settings: Settings, user: User
                          expires_at=now + settings.cameo_challenge_seconds)
     session.add(row)
     await session.flush()
+    return row
+
+
+async def open_challenge(session: AsyncSession, *, user: User) -> CameoChallenge | None:
+    """The user's newest challenge that is neither used nor expired (a reloaded page shows it again), if any."""
+    row: CameoChallenge | None = await session.scalar(
+        select(CameoChallenge).where(CameoChallenge.user_id == user.id, CameoChallenge.used_at.is_(None),
+                                     CameoChallenge.expires_at > time.time())
+        .order_by(CameoChallenge.created_at.desc()).limit(1))
     return row
 
 

@@ -6,29 +6,42 @@ from typing import Literal
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 
 from kinora.app.deps import DbDep, RunnerDep, SettingsDep, StorageDep, Viewer
 from kinora.app.errors import Forbidden, InvalidRequest, InvalidState, NotFound
 from kinora.app.files import file_response
+from kinora.app.generations import events
 from kinora.app.generations import service as generations
+from kinora.app.generations.models import ACTIVE
 from kinora.app.generations.schemas import CreateParams
 from kinora.app.generations.screening import screening
+from kinora.app.openai_api import forms
 from kinora.app.pages import MAX_ID, Page, PageDep, cursor_int, encode_cursor
 from kinora.app.responses import Json
 from kinora.jobs.spec import OUTPUT_FILES
 
 router = APIRouter(prefix="/api", tags=["generations"])
 MEDIA = {"video": "video/mp4", "clean": "video/mp4", "thumbnail": "image/webp"}
+MAX_IMAGE_URL = 16 * 2**20  # characters of a data: URL (about 12 MiB of image)
+Status = Literal["queued", "in_progress", "held", "completed", "failed"]
+
+
+class ImageRef(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    image_url: str = Field(max_length=MAX_IMAGE_URL)  # data:image/png;base64,... (JPEG, PNG or WebP)
 
 
 class GenerationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     prompt: str
+    model: str | None = None  # one of the instance's models (default: its default model); a remix keeps its source's
     seconds: int | str | None = None  # 4, 8, 12, 16 or 20 (the model's range); a remix keeps its source's
     size: str | None = None  # WIDTHxHEIGHT; a remix keeps its source's
     remix_of: int | None = Field(None, ge=1, le=MAX_ID)  # a post id: remix that post's video
+    input_reference: ImageRef | None = None  # a starting image of exactly `size`, where the model takes images
 
 
 class GenerationError(BaseModel):
@@ -38,7 +51,7 @@ class GenerationError(BaseModel):
 
 class GenerationOut(BaseModel):
     id: str
-    status: Literal["queued", "in_progress", "completed", "failed"]
+    status: Status  # held: waiting for a moderator's review
     progress: int
     prompt: str
     seconds: int
@@ -50,6 +63,15 @@ class GenerationOut(BaseModel):
     error: GenerationError | None
     video_url: str | None
     thumbnail_url: str | None
+
+
+class GenerationProgress(BaseModel):
+    """The data of an `event: progress` frame of GET /api/generations/{id}/events."""
+
+    id: str
+    status: Status
+    progress: int
+    error: GenerationError | None
 
 
 class QuotaOut(BaseModel):
@@ -66,9 +88,11 @@ async def create_generation(body: GenerationCreate, user: Viewer, db: DbDep, set
     """Start a generation from a prompt, or a remix of a post with remix_of; it becomes a draft when done."""
     async with screening(db, settings) as screen, db.write() as session:
         if body.remix_of is None:
-            gen = await generations.create(session, settings=settings, storage=storage, owner=user,
-                                           params=CreateParams(prompt=body.prompt, seconds=body.seconds,
-                                                               size=body.size), screen=screen)
+            ref = body.input_reference
+            params = CreateParams(prompt=body.prompt, model=body.model, seconds=body.seconds, size=body.size,
+                                  image=None if ref is None else forms.image_from_url(ref.image_url))
+            gen = await generations.create(session, settings=settings, storage=storage, owner=user, params=params,
+                                           screen=screen)
         else:
             _no_shape_for_remix(body)
             gen = await generations.remix_post(session, settings=settings, owner=user, post_id=body.remix_of,
@@ -80,10 +104,13 @@ async def create_generation(body: GenerationCreate, user: Viewer, db: DbDep, set
 
 
 def _no_shape_for_remix(body: GenerationCreate) -> None:
-    for name in ("seconds", "size"):
+    for name in ("model", "seconds", "size"):
         if getattr(body, name) is not None:
             raise InvalidRequest(f"{name}: a remix keeps the {name} of post {body.remix_of}; leave {name} out",
                                  param=name)
+    if body.input_reference is not None:
+        raise InvalidRequest(f"input_reference: a remix starts from the video of post {body.remix_of}; leave "
+                             "input_reference out", param="input_reference")
 
 
 @router.get("/generations", response_model=Page[GenerationOut])
@@ -110,6 +137,30 @@ async def _page(owner_id: int, db: DbDep, page: PageDep, *, drafts: bool) -> Res
 @router.get("/generations/{generation_id}", response_model=GenerationOut)
 async def get_generation(generation_id: str, user: Viewer, db: DbDep) -> Response:
     """One of your generations (poll it while it runs)."""
+    return Json(generations.app_view(await generations.app_one(db, owner_id=user.id, gen_id=generation_id)))
+
+
+@router.get("/generations/{generation_id}/events", response_class=StreamingResponse,
+            responses={200: {"content": {"text/event-stream": {}}, "model": GenerationProgress}})
+async def generation_events(generation_id: str, user: Viewer, db: DbDep) -> Response:
+    """Server-sent events of your generation: `event: progress` on each change, until it completes or fails."""
+    first = await generations.app_one(db, owner_id=user.id, gen_id=generation_id)
+    return StreamingResponse(events.events(db, owner_id=user.id, first=first), media_type="text/event-stream",
+                             headers={"cache-control": "no-cache", "x-accel-buffering": "no"})
+
+
+@router.post("/generations/{generation_id}/cancel", response_model=GenerationOut)
+async def cancel_generation(generation_id: str, user: Viewer, db: DbDep, settings: SettingsDep,
+                            runner: RunnerDep) -> Response:
+    """Stop your queued or running generation; it ends failed with code `cancelled`."""
+    row = await generations.app_one(db, owner_id=user.id, gen_id=generation_id)
+    if row["status"] not in ACTIVE:
+        raise InvalidState(f"generation {generation_id} is {row['status']}; only a queued or in_progress generation "
+                           "can be cancelled", param="generation_id")
+    async with db.write() as session:
+        await generations.cancel(session, settings=settings, owner=user, video_id=generation_id)
+    if runner is not None:
+        runner.cancel(generation_id)
     return Json(generations.app_view(await generations.app_one(db, owner_id=user.id, gen_id=generation_id)))
 
 

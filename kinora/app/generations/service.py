@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinora.app.cameos import service as cameos
@@ -331,11 +331,13 @@ APP_COLUMNS = (
 )
 
 
-def _app_query(*, one: bool = False, after: bool = False, drafts: bool = False) -> Any:
+def _app_query(*, one: bool = False, after: bool = False, drafts: bool = False, running: bool = False) -> Any:
     query = (select(*APP_COLUMNS).outerjoin(Post, Post.generation_id == Generation.id)
              .where(Generation.owner_id == bindparam("owner")))
     if one:
         return query.where(Generation.id == bindparam("gen_id"))
+    if running:
+        query = query.where(or_(*(Generation.status == status for status in (*ACTIVE, HELD))))  # no IN: db.rows
     if drafts:
         query = query.where(Generation.status == COMPLETED, Post.id.is_(None))
     if after:
@@ -346,6 +348,7 @@ def _app_query(*, one: bool = False, after: bool = False, drafts: bool = False) 
 _APP_ONE = _app_query(one=True)
 _APP_PAGES = {(after, drafts): _app_query(after=after, drafts=drafts) for after in (False, True)
               for drafts in (False, True)}
+_APP_RUNNING = _app_query(running=True)
 
 
 def app_view(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -376,6 +379,11 @@ async def app_page(db: Database, *, owner_id: int, before: int | None, limit: in
     """The owner's generations (or only drafts), newest first: limit + 1 rows below seq `before`."""
     params = {"owner": owner_id, "cursor": before, "limit": limit + 1}
     return await db.rows(_APP_PAGES[before is not None, drafts], params)
+
+
+async def app_running(db: Database, *, owner_id: int, limit: int) -> Sequence[Mapping[str, Any]]:
+    """The owner's generations that are not finished yet (queued, running or held for review), newest first."""
+    return await db.rows(_APP_RUNNING, {"owner": owner_id, "limit": limit})
 
 
 async def delete_draft(session: AsyncSession, *, owner: User, storage: LocalStorage, gen_id: str) -> None:

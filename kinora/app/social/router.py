@@ -1,13 +1,12 @@
-"""Posts, drafts' publication, comments, likes, follows, blocks, reports, notifications, search and share pages.
-The JSON API lives under /api; the share pages (/p/{id}) are plain HTML for people following a link."""
+"""Posts, drafts' publication, comments, likes, follows, blocks, reports, notifications and search, under /api.
+The share pages (/p/{id}) are web pages: kinora.app.web.routes.feed."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from kinora.app.social.routes import comments, notifications, people, posts, reports, search, share
+from kinora.app.social.routes import comments, notifications, people, posts, reports, search
 
 router = APIRouter()
 for part in (posts, comments, people, notifications, reports, search):
     router.include_router(part.router, prefix="/api")
-router.include_router(share.router)

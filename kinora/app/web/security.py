@@ -41,8 +41,9 @@ def token_for(key: bytes, cookie: str) -> str:
 
 
 def csrf_cookie(scope: Scope) -> str:
-    """This request's CSRF cookie value: the browser's, or the one this response sets."""
-    found: str = scope["state"]["csrf_cookie"]
+    """This page request's CSRF cookie value: the browser's, or the one this response sets."""
+    found: str | None = scope["state"]["csrf_cookie"]
+    assert found is not None, "pages (not /api) get a CSRF cookie"
     return found
 
 
@@ -55,21 +56,22 @@ class WebSecurity:
         self.secure = secure
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
+        if scope["type"] != "http" or scope["path"].startswith("/v1/"):
+            await self.app(scope, receive, send)  # API keys only there: the session cookie signs nobody in
             return
         headers = dict(scope["headers"])
-        cookies = _cookies(headers)
+        cookies = _cookies(headers) if b"cookie" in headers else {}
+        api = scope["path"].startswith("/api/")
         cookie, fresh = cookies.get(COOKIE), False
-        if not cookie or len(cookie) > 100:
+        if not api and (not cookie or len(cookie) > 100):
             cookie, fresh = secrets.token_urlsafe(24), True
         scope.setdefault("state", {})["csrf_cookie"] = cookie
-        if scope["method"] not in SAFE and _needs_token(scope["path"], headers, cookies):
+        if scope["method"] not in SAFE and (not api or _from_browser_session(headers, cookies)):
             receive, refusal = await self._check(scope, receive, headers, cookie if not fresh else None)
             if refusal is not None:
                 await _refuse(scope, send, refusal)
                 return
-        set_cookie = self._set_cookie(cookie) if fresh else None
+        set_cookie = self._set_cookie(cookie) if fresh and cookie else None
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -77,8 +79,8 @@ class WebSecurity:
                 content_type = dict(message.get("headers", [])).get(b"content-type", b"")
                 if content_type.startswith(b"text/html") and not scope["path"].startswith(API_DOCS):
                     extra += PAGE_HEADERS
-                if set_cookie is not None:
-                    extra.append((b"set-cookie", set_cookie))
+                    if set_cookie is not None:  # only pages hand out tokens, so only pages need the cookie
+                        extra.append((b"set-cookie", set_cookie))
                 message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 
@@ -108,11 +110,8 @@ class WebSecurity:
         return receive, None
 
 
-def _needs_token(path: str, headers: dict[bytes, bytes], cookies: dict[str, str]) -> bool:
-    if path.startswith("/v1/"):
-        return False  # API keys only; the session cookie signs nobody in there
-    if not path.startswith("/api/"):
-        return True
+def _from_browser_session(headers: dict[bytes, bytes], cookies: dict[str, str]) -> bool:
+    """An /api request a browser sent with the session cookie (browsers say so with Origin or Sec-Fetch-Site)."""
     from_browser = b"origin" in headers or b"sec-fetch-site" in headers
     bearer = headers.get(b"authorization", b"").lower().startswith(b"bearer ")
     return sessions.COOKIE in cookies and from_browser and not bearer

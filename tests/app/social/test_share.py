@@ -1,4 +1,5 @@
-"""Share pages (/p/{id}) and search: public things only, nothing hidden leaks."""
+"""Share pages (/p/{id}, a web page: kinora/app/web/routes/feed.py) and search: public things only, nothing hidden
+leaks."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ def test_share_page_of_a_public_post(community: Any) -> None:
     page = community.anonymous.get(f"/p/{post['id']}")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     html = page.text
-    assert "<script>alert" not in html and "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; friends" in html
-    assert f'<video src="http://testserver/api/posts/{post["id"]}/video"' in html
+    assert "<script>alert" not in html and "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; friends" in html
+    assert f'<video src="/api/posts/{post["id"]}/video"' in html
     assert f'<meta property="og:video" content="http://testserver/api/posts/{post["id"]}/video">' in html
     assert f'<meta property="og:image" content="http://testserver/api/posts/{post["id"]}/thumbnail">' in html
     assert "<title>@ann on Kinora</title>" in html
