@@ -20,6 +20,7 @@ from tests.conftest import LiveServer, make_settings
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+HTMX_ERROR = re.compile(r"Response Status Error Code (\d+) from (\S+)")
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="browser tests need Debian's chromium: "
@@ -69,16 +70,24 @@ class Watch:
         return page
 
     def _console(self, message: Any) -> None:
-        # Chromium logs every 4xx/5xx answer as "Failed to load resource"; _response judges those, by URL.
-        if message.type == "error" and not message.text.startswith("Failed to load resource"):
-            self.problems.append(f"console: {message.text}")
+        # Chromium logs every 4xx/5xx answer as "Failed to load resource", and htmx logs the ones it swaps in as
+        # a toast as "Response Status Error Code 400 from /path"; _response judges those, by URL.
+        text = message.text
+        htmx = HTMX_ERROR.match(text)
+        if htmx is not None and self._allowed(int(htmx.group(1)), htmx.group(2)):
+            return
+        if message.type == "error" and not text.startswith("Failed to load resource"):
+            self.problems.append(f"console: {text}")
 
     def _response(self, response: Any) -> None:
         if response.status < 400:
             return
-        path = response.url.split("://", 1)[-1].partition("/")[2]
-        if not any(status == response.status and f"/{path}".startswith(prefix) for status, prefix in self.expected):
+        path = "/" + response.url.split("://", 1)[-1].partition("/")[2]
+        if not self._allowed(response.status, path):
             self.problems.append(f"{response.status} {response.request.method} {response.url}")
+
+    def _allowed(self, status: int, path: str) -> bool:
+        return any(status == allowed and path.startswith(prefix) for allowed, prefix in self.expected)
 
     def _failed(self, request: Any) -> None:
         failure = request.failure or ""

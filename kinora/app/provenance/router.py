@@ -33,7 +33,10 @@ async def verify(request: Request, viewer: MaybeViewer, db: DbDep, settings: Set
         report = await service.verify(path, db=db, inst=services(request).provenance,
                                       viewer_id=viewer.id if viewer else None)
     except ValueError as e:
-        raise InvalidRequest(f"file is not a video this instance can read: {e}", param="file") from e
+        # The reason, not the message: FFmpeg's message names the server's temporary file.
+        reason = str(e).replace(str(path), "the upload")
+        raise InvalidRequest(f"file is not a video this instance can read ({reason}); send an MP4, MOV or WebM",
+                             param="file") from e
     finally:
         path.unlink(missing_ok=True)
     return Json(report)

@@ -105,6 +105,7 @@ def test_a_file_that_is_not_a_video_gets_a_clear_error(community: Any) -> None:
     assert response.status_code == 400
     error = response.json()["error"]
     assert error["param"] == "file" and error["message"].startswith("file is not a video this instance can read")
+    assert "/tmp" not in error["message"] and "the upload" in error["message"]  # no server paths in answers
     empty = send(client, "POST", "/api/verify", page="/verify", htmx=False,
                  files={"file": ("empty.mp4", b"", "video/mp4")})
     assert empty.status_code == 400 and empty.json()["error"]["message"] == "file is empty"
