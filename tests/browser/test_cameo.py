@@ -10,6 +10,7 @@ writes the WAV; Chromium reads the fake devices' files when the page opens the c
 from __future__ import annotations
 
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ import numpy.typing as npt
 from scipy.io import wavfile
 
 from kinora.cameos import synthetic
-from tests.browser.conftest import sign_up
+from tests.browser.conftest import run_async, sign_up
 from tests.cameos import clips
 from tests.cameos.speech_fixtures import spoken_digits
 
@@ -152,3 +153,84 @@ def test_a_blocked_camera_is_explained(site: Any, browse: Any, shot: Any) -> Non
     assert "Camera and microphone access is blocked" in alert.inner_text()
     assert page.get_by_role("button", name="Start camera").is_enabled()
     shot(page, "camera-blocked")
+
+
+def add_uses(site: Any, owner: str, maker: str, prompts: list[str]) -> list[str]:
+    """A cameo for `owner` (no face data: the listing needs none) and finished drafts of `maker`'s that use it."""
+    from sqlalchemy import select
+
+    from kinora.app.bootstrap import with_services
+    from kinora.app.cameos.models import Cameo, CameoUse
+    from kinora.app.generations.models import COMPLETED, Generation
+    from kinora.app.generations.service import new_id
+    from kinora.app.users.models import User
+    from tests.community import _tiny_media
+
+    async def body(services: Any) -> list[str]:
+        ids, now = [], time.time()
+        async with services.db.write() as session:
+            owner_id = await session.scalar(select(User.id).where(User.handle == owner))
+            maker_id = await session.scalar(select(User.id).where(User.handle == maker))
+            session.add(Cameo(id=f"cameo_{owner}", owner_id=owner_id, kind="person", handle=owner, name=owner,
+                              appearance="", permission="everyone", restrictions=[], report={}, created_at=now,
+                              verified_at=now))
+            for i, prompt in enumerate(prompts):
+                gen_id = new_id()
+                session.add(Generation(id=gen_id, owner_id=maker_id, kind="create", model="sora-2", engine="world",
+                                       prompt=prompt, seconds=4, total_seconds=4, width=64, height=64, fps=12,
+                                       characters=[], options={}, status=COMPLETED, progress=100, attempt=1,
+                                       created_at=now + i, started_at=now, completed_at=now,
+                                       output_key=f"videos/{gen_id}/1", output={"seed": 1}))
+                await session.flush()
+                session.add(CameoUse(cameo_id=f"cameo_{owner}", generation_id=gen_id, user_id=maker_id,
+                                     created_at=now + i))
+                for name, data in _tiny_media().items():
+                    services.storage.put(f"videos/{gen_id}/1/{name}", data)
+                ids.append(gen_id)
+        return ids
+
+    found: list[str] = run_async(with_services(site.settings, body))
+    return found
+
+
+def test_videos_with_me_are_removed_and_reported(site: Any, browse: Any, shot: Any) -> None:
+    from sqlalchemy import func, select
+
+    from kinora.app.bootstrap import with_services
+    from kinora.app.generations.models import Generation
+    from kinora.app.social.models import Report
+
+    page = browse(phone=False)
+    join(page, site, "hugo")
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(f"{site.url}/")
+    join(page, site, "gina")
+    older, newer = add_uses(site, "gina", "hugo", ["@gina rides a bicycle", "@gina <i>dances</i> in the rain"])
+    page.goto("/cameo/uses")
+    items = page.get_by_role("listitem").filter(has=page.get_by_role("button", name="Remove"))
+    assert items.count() == 2 and "by @hugo" in items.first.inner_text()
+    assert page.get_by_role("img", name="Thumbnail of the video: @gina <i>dances</i> in the rain").is_visible()
+    shot(page, "videos-with-me")
+    remove = items.first.get_by_role("button", name="Remove")
+    remove.click()
+    dialog = page.get_by_role("dialog", name="Remove this video?")
+    assert "dances" in dialog.inner_text()
+    shot(page, "remove-dialog")
+    dialog.get_by_role("button", name="Remove video").click()
+    page.locator("#toast").get_by_text("The video was removed.").wait_for()
+    assert items.count() == 1
+    items.first.get_by_role("button", name="Report").click()
+    report = page.get_by_role("dialog", name="Report this video")
+    report.get_by_label("What is wrong").fill("I never agreed to this one")
+    report.get_by_role("button", name="Send report").click()
+    page.locator("#toast").get_by_text("the admins will look at this video").wait_for()
+
+    async def counts(services: Any) -> tuple[int, int]:
+        async with services.db.read() as session:
+            gens = await session.scalar(select(func.count()).select_from(Generation)
+                                        .where(Generation.id.in_([older, newer])))
+            reports = await session.scalar(select(func.count()).select_from(Report)
+                                           .where(Report.details.contains("I never agreed")))
+            return int(gens or 0), int(reports or 0)
+
+    assert run_async(with_services(site.settings, counts)) == (1, 1)

@@ -20,16 +20,20 @@ CAMEOS = {"items": [{"id": "cameo_1", "handle": "maya_cat", "name": "Maya's cat"
           "next_cursor": None}
 
 
+def settled(page: Any) -> None:
+    """Wait until the page's modules are loaded: leaving before would abort their requests (a watched failure)."""
+    page.wait_for_function("() => [...document.querySelectorAll('[data-module]')].every(el => performance"
+                           ".getEntriesByType('resource').some(e => e.name.includes(`/js/${el.dataset.module}.js`)))")
+
+
 def test_create_follow_cancel_and_publish(site: Any, browse: Any, shot: Any) -> None:
     page = browse()
-    page.on("requestfailed", lambda r: print("FAILED", r.url, r.failure, page.url, r.resource_type))
-    page.on("framenavigated", lambda f: print("NAV", f.url))
     sign_up(page, site, "maya")
-    page.wait_for_load_state()
+    settled(page)
     page.goto("/create")
     expect(page.get_by_text("1000 of 1000 left today")).to_be_visible()
     page.get_by_label("Prompt").fill(PROMPT)
-    page.get_by_label("Duration").select_option("4")
+    page.get_by_label("Duration").select_option("8")
     page.get_by_role("radio", name="Portrait").check()
     page.get_by_role("button", name="Generate").click()
     status = page.locator("[data-progress] [role=status]")

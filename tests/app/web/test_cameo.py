@@ -67,6 +67,8 @@ def test_settings_show_and_change_who_may_use_the_cameo(community: Any) -> None:
     page = bea.get("/cameo?ready=1")
     assert "Your cameo is ready" in page.text and "Who can use my cameo" in page.text
     assert re.search(r'value="only_me" checked', page.text)
+    again = bea.get("/cameo?rerecord=1").text  # re-recording: the camera page, with the cameo's tabs
+    assert "Re-record your cameo" in again and "Start camera" in again and 'href="/cameo/uses"' in again
     saved = send(bea, "POST", "/cameo/permission", page="/cameo", data={"permission": "everyone"})
     assert saved.status_code == 200 and "Saved." in saved.text and re.search(r'value="everyone" checked', saved.text)
     assert permission_of(community, "wcbea") == "everyone"
@@ -101,7 +103,8 @@ def test_restrictions_are_saved_and_a_bad_one_is_named(community: Any) -> None:
     assert len(rules) == 2 and "political" in rules[0] and "alcohol" in rules[1]
     long = send(cal, "POST", "/cameo/restrictions", page="/cameo", data={"restrictions": "no " + "x" * 250})
     assert long.status_code == 400 and 'aria-invalid="true"' in long.text
-    assert any(text.startswith("restrictions[0]: restriction") and "at most 200" in text for text in alerts(shown(long)))
+    refusal = alerts(shown(long))
+    assert any(text.startswith("restrictions[0]: restriction") and "at most 200" in text for text in refusal)
     assert "x" * 250 in long.text  # what was typed stays in the box
     assert scalar(community, select(Cameo.restrictions).where(Cameo.handle == "wccal")) == rules
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import RedirectResponse, Response
 
 from kinora.app.cameos import access, oversight, service, verification
@@ -147,7 +148,7 @@ async def use_thumbnail(request: Request, viewer: Visitor, generation_id: str) -
 # --- helpers -----------------------------------------------------------------------------------------------------
 
 
-async def _mine(session: Any, viewer: User) -> Cameo:
+async def _mine(session: AsyncSession, viewer: User) -> Cameo:
     row = await service.person_of(session, viewer)
     if row is None:
         raise NotFound("You have no cameo yet: record one at /cameo", param="handle")
@@ -160,7 +161,7 @@ async def _change(request: Request, viewer: User, changes: dict[str, Any]) -> Ca
         return await service.update_settings(session, owner=viewer, handle=row.handle, changes=changes)
 
 
-async def _settings(session: Any, viewer: User, row: Cameo) -> dict[str, Any]:
+async def _settings(session: AsyncSession, viewer: User, row: Cameo) -> dict[str, Any]:
     return {"cameo": service.cameo_json(row, mine=True), "error": None, "text": "\n".join(row.restrictions),
             **_permission_context(viewer, row), **await _access_context(session, row)}
 
@@ -172,7 +173,7 @@ def _permission_context(viewer: User, row: Cameo) -> dict[str, Any]:
         for value in PERMISSIONS]}
 
 
-async def _access_context(session: Any, row: Cameo) -> dict[str, Any]:
+async def _access_context(session: AsyncSession, row: Cameo) -> dict[str, Any]:
     rows = await access.listing(session, cameo=row, status=None)
     return {"requested": [user for grant, user in rows if grant.status == "requested"],
             "approved": [user for grant, user in rows if grant.status == "approved"], "done": None}

@@ -36,9 +36,11 @@ export function init(root) {
 
   function showChallenge() {
     $("challenge").hidden = !challenge;
+    $("cue").hidden = !challenge || !stream;
     if (!challenge) return;
-    const digits = $("digits-text");
-    digits.textContent = challenge.digits.split("").join(" ");
+    const spaced = challenge.digits.split("").join(" ");
+    $("digits-text").textContent = spaced;
+    $("cue").textContent = spaced;
     const until = new Date(challenge.expires_at * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
     $("valid-until").textContent = `This challenge is valid until ${until}.`;
   }
@@ -71,6 +73,9 @@ export function init(root) {
     }
     video.srcObject = stream;
     $("cam-off").hidden = true;
+    $("stage").classList.add("live");
+    $("intro").open = false;
+    $("stage").scrollIntoView({ block: "start", behavior: "smooth" });
     buttons.start.hidden = true;
     try {
       await freshChallenge();
@@ -78,6 +83,7 @@ export function init(root) {
       fail(error.message);
       return;
     }
+    showChallenge();
     buttons.record.disabled = false;
     say("Camera on. Read the challenge, then press Record.");
   }
@@ -108,6 +114,7 @@ export function init(root) {
     timer.textContent = `0:00 / ${clock(maxSeconds)}`;
     timer.hidden = false;
     root.classList.add("recording");
+    $("stage").scrollIntoView({ block: "start", behavior: "smooth" });
     buttons.record.hidden = true;
     buttons.stop.hidden = false;
     buttons.stop.disabled = true;
@@ -166,6 +173,7 @@ export function init(root) {
 
   function showFailure(message, failures) {
     challenge = null;  // spent by the upload, pass or fail
+    showChallenge();
     const list = $("failures");
     const items = failures.length ? failures.map((failure) => failure.message) : [message];
     list.replaceChildren(...items.map((text) => Object.assign(document.createElement("li"), { textContent: text })));
