@@ -90,12 +90,11 @@ class Watch:
         return any(status == allowed and path.startswith(prefix) for allowed, prefix in self.expected)
 
     def _failed(self, request: Any) -> None:
+        # ERR_ABORTED is the browser cancelling a request itself (a page left while its scripts still load, a video
+        # scrolled away, an EventSource closed); a request the server failed shows up in _response instead.
         failure = request.failure or ""
-        # A video element that stops downloading when it scrolls away, or an EventSource closed on navigation,
-        # is the browser's choice, not a failure.
-        if "ERR_ABORTED" in failure and request.resource_type in ("media", "eventsource", "fetch"):
-            return
-        self.problems.append(f"request failed: {request.method} {request.url} {failure}")
+        if "ERR_ABORTED" not in failure:
+            self.problems.append(f"request failed: {request.method} {request.url} {failure}")
 
 
 @pytest.fixture

@@ -155,8 +155,8 @@ function makeProgress(panel, root) {
       video.removeAttribute("src");
       panel.querySelector("[data-progress-prompt]").textContent = generation.prompt;
       show(generation);
-      panel.focus();
-      panel.scrollIntoView({ block: "nearest" });
+      panel.focus({ preventScroll: true });
+      panel.scrollIntoView({ block: "start" });
       source = new EventSource(`/api/generations/${generation.id}/events`);
       source.addEventListener("progress", (event) => show(JSON.parse(event.data)));
       source.addEventListener("error", () => {
