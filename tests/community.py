@@ -98,26 +98,7 @@ class Community:
 
     def draft(self, handle: str, prompt: str = "a red cube bounces on a wooden table") -> str:
         """A completed generation of `handle`'s, as the worker leaves one: row plus media files."""
-        async def body() -> str:
-            from sqlalchemy import select
-
-            from kinora.app.users.models import User
-
-            async with self.services.db.write() as session:
-                owner = await session.scalar(select(User).where(User.handle == handle))
-                assert owner is not None, handle
-                gen_id = new_id()
-                now = time.time()
-                session.add(Generation(
-                    id=gen_id, owner_id=owner.id, kind="create", model="sora-2", engine="world", prompt=prompt,
-                    seconds=4, total_seconds=4, width=64, height=64, fps=12, characters=[], options={},
-                    status=COMPLETED, progress=100, attempt=1, created_at=now, started_at=now, completed_at=now,
-                    output_key=f"videos/{gen_id}/1", output={"seed": 1}))
-            for name, data in _tiny_media().items():
-                self.services.storage.put(f"videos/{gen_id}/1/{name}", data)
-            return gen_id
-
-        result: str = self.run(body())
+        result: str = self.run(store_draft(self.services, handle=handle, prompt=prompt))
         return result
 
     def post(self, handle: str, prompt: str = "a red cube bounces on a wooden table", *, caption: str = "",
@@ -129,6 +110,27 @@ class Community:
         body: dict[str, Any] = response.json()
         return body
 
+
+
+async def store_draft(services: Any, *, handle: str, prompt: str) -> str:
+    """A completed generation of `handle`'s as the worker leaves one (row and tiny real media), without an engine."""
+    from sqlalchemy import select
+
+    from kinora.app.users.models import User
+
+    async with services.db.write() as session:
+        owner = await session.scalar(select(User).where(User.handle == handle))
+        assert owner is not None, handle
+        gen_id = new_id()
+        now = time.time()
+        session.add(Generation(
+            id=gen_id, owner_id=owner.id, kind="create", model="sora-2", engine="world", prompt=prompt,
+            seconds=4, total_seconds=4, width=64, height=64, fps=12, characters=[], options={},
+            status=COMPLETED, progress=100, attempt=1, created_at=now, started_at=now, completed_at=now,
+            output_key=f"videos/{gen_id}/1", output={"seed": 1}))
+    for name, data in _tiny_media().items():
+        services.storage.put(f"videos/{gen_id}/1/{name}", data)
+    return gen_id
 
 
 def error(response: Any, status: int, param: str | None) -> str:

@@ -141,6 +141,17 @@ def run_async(coro: Any) -> Any:
         return pool.submit(asyncio.run, coro).result()
 
 
+def ready_draft(site: LiveServer, handle: str, prompt: str) -> str:
+    """A finished draft of `handle`'s as the worker leaves one (the engine path has its own journeys)."""
+    from kinora.app.bootstrap import with_services
+    from tests.community import store_draft
+
+    async def body(services: Any) -> str:
+        return await store_draft(services, handle=handle, prompt=prompt)
+
+    return str(run_async(with_services(site.settings, body)))
+
+
 def invite(site: LiveServer, uses: int = 1) -> str:
     from kinora.app.users.admin import create_invite
 

@@ -6,47 +6,15 @@ teen end card, and the signed-out welcome and share pages on a desktop.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from playwright.sync_api import expect
 
-from kinora.app.bootstrap import with_services
-from tests.browser.conftest import invite, run_async, sign_up
-from tests.community import _tiny_media
+from tests.browser.conftest import invite, ready_draft, sign_up
 
 LIVE_SETTINGS = {"teen_feed_items_per_day": 2}
 PLAYING = ("() => { const v = document.querySelector('.post.current video');"
            " return !!v && !v.paused && v.currentTime > 0; }")
-
-
-def _drafts(site: Any, handle: str, prompts: list[str]) -> list[str]:
-    """Finished drafts of `handle`'s, as the worker leaves them (no engine run)."""
-    from sqlalchemy import select
-
-    from kinora.app.generations.models import COMPLETED, Generation
-    from kinora.app.generations.service import new_id
-    from kinora.app.users.models import User
-
-    async def body(services: Any) -> list[str]:
-        made = []
-        async with services.db.write() as session:
-            owner = await session.scalar(select(User).where(User.handle == handle))
-            for prompt in prompts:
-                gen_id, now = new_id(), time.time()
-                session.add(Generation(
-                    id=gen_id, owner_id=owner.id, kind="create", model="sora-2", engine="world", prompt=prompt,
-                    seconds=1, total_seconds=1, width=64, height=64, fps=12, characters=[], options={},
-                    status=COMPLETED, progress=100, attempt=1, created_at=now, started_at=now, completed_at=now,
-                    output_key=f"videos/{gen_id}/1", output={"seed": 1}))
-                made.append(gen_id)
-        for gen_id in made:
-            for name, data in _tiny_media().items():
-                services.storage.put(f"videos/{gen_id}/1/{name}", data)
-        return made
-
-    found: list[str] = run_async(with_services(site.settings, body))
-    return found
 
 
 def _posts(site: Any, handle: str, prompts: list[str]) -> list[int]:
@@ -59,7 +27,7 @@ def _posts(site: Any, handle: str, prompts: list[str]) -> list[int]:
         "email": f"{handle}@example.com", "birth_date": "1991-02-03"})
     assert joined.status_code == 201, joined.text
     ids = []
-    for n, gen_id in enumerate(_drafts(site, handle, prompts)):
+    for n, gen_id in enumerate(ready_draft(site, handle, prompt) for prompt in prompts):
         response = client.post("/api/posts", json={"generation_id": gen_id, "caption": f"Clip {n}"})
         assert response.status_code == 201, response.text
         ids.append(response.json()["id"])

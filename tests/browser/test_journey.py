@@ -13,35 +13,9 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from kinora.app.bootstrap import with_services
-from tests.browser.conftest import run_async, sign_up
-from tests.community import _tiny_media
+from tests.browser.conftest import ready_draft, sign_up
 
 GENERATION_SECONDS = 180_000  # ms: a 4 s world clip on a busy 2-core machine
-
-
-def _ready_draft(site: Any, handle: str, prompt: str) -> str:
-    """A finished draft of `handle`'s as the worker leaves one (the engine path is covered by the journey)."""
-    from sqlalchemy import select
-
-    from kinora.app.generations.models import COMPLETED, Generation
-    from kinora.app.generations.service import new_id
-    from kinora.app.users.models import User
-
-    async def body(services: Any) -> str:
-        async with services.db.write() as session:
-            owner = await session.scalar(select(User).where(User.handle == handle))
-            gen_id, now = new_id(), time.time()
-            session.add(Generation(
-                id=gen_id, owner_id=owner.id, kind="create", model="sora-2", engine="world", prompt=prompt,
-                seconds=4, total_seconds=4, width=64, height=64, fps=12, characters=[], options={},
-                status=COMPLETED, progress=100, attempt=1, created_at=now, started_at=now, completed_at=now,
-                output_key=f"videos/{gen_id}/1", output={"seed": 1}))
-        for name, data in _tiny_media().items():
-            services.storage.put(f"videos/{gen_id}/1/{name}", data)
-        return gen_id
-
-    return str(run_async(with_services(site.settings, body)))
 
 
 def _generate(page: Any, prompt: str, seconds: str | None = None) -> None:
@@ -85,7 +59,7 @@ def test_two_members_make_watch_like_comment_remix(site: Any, browse: Any, shot:
     ann.goto("/drafts")
     shot(ann, "drafts")
     _publish(ann, "three red rubber balls", "Bouncing balls", "Everyone")
-    _ready_draft(site, "ann", "a secret green cube slides on ice")
+    ready_draft(site, "ann", "a secret green cube slides on ice")
     ann.reload()
     _publish(ann, "a secret green cube", "only for me", "Only me")
     ann.goto("/")  # Ann stays on her feed: notifications must arrive live

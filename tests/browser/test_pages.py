@@ -11,8 +11,7 @@ from typing import Any
 import pytest
 
 from kinora.app.bootstrap import with_services
-from tests.browser.conftest import run_async, sign_up
-from tests.browser.test_journey import _ready_draft
+from tests.browser.conftest import ready_draft, run_async, sign_up
 
 # What a screen reader needs from every page, checked in the page itself.
 AUDIT = """() => {
@@ -77,7 +76,7 @@ def test_every_page_loads_cleanly_and_is_labelled(site: Any, browse: Any, shot: 
         visitor.goto(path.replace("@pat", f"@{handle}"))
         assert visitor.evaluate(AUDIT) == [], path
     _make_admin(site, handle)
-    _ready_draft(site, handle, "a blue ball rolls down a ramp")
+    ready_draft(site, handle, "a blue ball rolls down a ramp")
     for path in PAGES:
         page.goto(path.replace("@pat", f"@{handle}"))
         page.wait_for_load_state("networkidle")

@@ -35,6 +35,13 @@ async def held(session: AsyncSession, *, after: int | None, limit: int) -> list[
     return [_held_json(gen, handle, latest.get(gen.id)) for gen, handle in rows]
 
 
+async def held_output(session: AsyncSession, *, generation_id: str) -> str | None:
+    """Where a held generation's output is stored, if it was made before it was held."""
+    found: str | None = await session.scalar(select(Generation.output_key)
+                                             .where(Generation.id == generation_id, Generation.status == HELD))
+    return found
+
+
 async def _latest_events(session: AsyncSession, ids: list[str]) -> dict[str, ModerationEvent]:
     found: dict[str, ModerationEvent] = {}
     query = select(ModerationEvent).where(ModerationEvent.generation_id.in_(ids)).order_by(ModerationEvent.id.desc())

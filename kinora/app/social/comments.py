@@ -160,3 +160,11 @@ async def remove(session: AsyncSession, *, viewer_id: int | None, comment_id: in
     gone = int(await session.scalar(select(func.count()).select_from(Comment).where(thread)) or 0)
     await session.execute(delete(Comment).where(thread).execution_options(synchronize_session=False))
     await bump(session, row.post_id, "comment_count", -gone)
+
+
+async def texts(session: AsyncSession, comment_ids: Sequence[int]) -> dict[int, str]:
+    """The texts of the given comments, by id (notifications quote them)."""
+    if not comment_ids:
+        return {}
+    found = await session.execute(select(Comment.id, Comment.text).where(Comment.id.in_(comment_ids)))
+    return {row.id: row.text for row in found}

@@ -130,6 +130,12 @@ async def by_author(session: AsyncSession, *, viewer_id: int | None, author_id: 
     return await _ids(session, viewer_id, before, limit, Post.author_id == author_id)
 
 
+async def remixes_by(session: AsyncSession, *, viewer_id: int | None, author_id: int, before: int | None,
+                     limit: int) -> list[int]:
+    """Ids of the author's remixes the viewer may see, newest first (limit + 1 of them)."""
+    return await _ids(session, viewer_id, before, limit, Post.author_id == author_id, Post.remix_of.is_not(None))
+
+
 async def remixes(session: AsyncSession, *, viewer_id: int | None, post_id: int, before: int | None,
                   limit: int) -> list[int]:
     """Ids of the visible remixes of a post the viewer may see, newest first."""

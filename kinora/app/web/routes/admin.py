@@ -9,13 +9,11 @@ import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
-from sqlalchemy import select
 from starlette.responses import RedirectResponse, Response
 
 from kinora.app.errors import InvalidRequest, NotFound
 from kinora.app.feed import wellbeing
 from kinora.app.files import file_response
-from kinora.app.generations.models import HELD, Generation
 from kinora.app.moderation import appeals, registry, review
 from kinora.app.moderation import service as moderation
 from kinora.app.pages import MAX_ID, RowId
@@ -126,8 +124,7 @@ async def held_thumbnail(request: Request, viewer: PageAdmin, video_id: str) -> 
     """The thumbnail of a held generation that has its output (held before it showed)."""
     found = services(request)
     async with found.db.read() as session:
-        key = await session.scalar(select(Generation.output_key)
-                                   .where(Generation.id == video_id, Generation.status == HELD))
+        key = await review.held_output(session, generation_id=video_id)
     if key is None:
         raise NotFound(f"No held generation with a thumbnail found with id {video_id!r}", param="video_id")
     try:

@@ -8,13 +8,11 @@ from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
-from sqlalchemy import select
 from starlette.responses import Response
 
 from kinora.app.errors import NotFound
 from kinora.app.pages import MAX_ID
-from kinora.app.social import notifications
-from kinora.app.social.models import Comment
+from kinora.app.social import comments, notifications
 from kinora.app.web.deps import Visitor
 from kinora.app.web.render import fragment, page, services
 
@@ -55,11 +53,8 @@ async def _items(request: Request, user_id: int, *, before: int | None, limit: i
     rows = await notifications.page(db, user_id=user_id, before=before, limit=limit, unread=False)
     items = [notifications.notification_json(row) for row in rows]
     comment_ids = [n["comment_id"] for n in items if n["comment_id"] is not None]
-    texts: dict[int, str] = {}
-    if comment_ids:
-        async with db.read() as session:
-            found = await session.execute(select(Comment.id, Comment.text).where(Comment.id.in_(comment_ids)))
-            texts = {row.id: row.text for row in found}
+    async with db.read() as session:
+        texts = await comments.texts(session, comment_ids)
     return [describe(n, texts.get(n["comment_id"] or 0)) for n in items]
 
 

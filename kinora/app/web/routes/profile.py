@@ -6,16 +6,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import RedirectResponse, Response
 
 from kinora.app.errors import DomainError, InvalidRequest
 from kinora.app.pages import MAX_ID
 from kinora.app.social import posts
 from kinora.app.social import service as social
-from kinora.app.social.models import Post
-from kinora.app.social.visibility import visible_to
 from kinora.app.users import profiles
 from kinora.app.users import service as users
 from kinora.app.users.models import User
@@ -77,17 +73,8 @@ async def _load(request: Request, handle: str, viewer: User | None, tab: str,
     async with db.read() as session:
         person = await profiles.profile(session, handle=handle, viewer_id=viewer_id)
         author = await profiles.find(session, handle=handle, viewer_id=viewer_id)
-        pick = posts.by_author if tab == "posts" else _remixes_by
+        pick = posts.by_author if tab == "posts" else posts.remixes_by
         ids = await pick(session, viewer_id=viewer_id, author_id=author.id, before=before, limit=GRID)
     items = await social.hydrate(db, viewer_id=viewer_id, post_ids=ids[:GRID])
     more = ids[GRID - 1] if len(ids) > GRID else None
     return {**person, "is_me": viewer_id == author.id}, {"items": items, "before": more}
-
-
-async def _remixes_by(session: AsyncSession, *, viewer_id: int | None, author_id: int, before: int | None,
-                      limit: int) -> list[int]:
-    """Ids of the author's remixes the viewer may see, newest first (limit + 1 of them)."""
-    query = select(Post.id).where(Post.author_id == author_id, Post.remix_of.is_not(None), visible_to(viewer_id))
-    if before is not None:
-        query = query.where(Post.id < before)
-    return list(await session.scalars(query.order_by(Post.id.desc()).limit(limit + 1)))
