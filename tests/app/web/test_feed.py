@@ -9,14 +9,14 @@ import re
 from html import unescape
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from kinora.app.feed import candidates
 from kinora.app.feed.models import CheckIn, FeedDay
 from kinora.app.social.models import Comment, Like
 from kinora.app.users.models import User
 from tests.app.web.helpers import alerts, send
-from tests.community import count, execute, user_id
+from tests.community import count, execute, scalar, user_id
 
 LIVE_SETTINGS = {"teen_feed_items_per_day": 3}
 POST = re.compile(r'<article class="post" data-post-id="(\d+)" aria-label="Post by @([\w.]+)"')
@@ -143,6 +143,30 @@ def test_the_comment_sheet_shows_the_thread_and_adds_comments(community: Any) ->
     assert count(community, Comment, Comment.post_id == post) == 2
     hidden = community.post("talker", visibility="private")["id"]
     assert listener.get(f"/feed/posts/{hidden}/comments", headers={"hx-request": "true"}).status_code == 404
+
+
+def test_replies_go_under_their_comment_one_level_deep(community: Any) -> None:
+    community.join("asker")
+    replier = community.join("replier")
+    post = community.post("asker")["id"]
+    first = community.clients["asker"].post(f"/api/posts/{post}/comments", json={"text": "what do you think?"})
+    parent = first.json()["id"]
+    sheet = replier.get(f"/feed/posts/{post}/comments", headers={"hx-request": "true"})
+    assert f'data-reply="{parent}"' in sheet.text and 'aria-label="Reply to @asker"' in sheet.text
+    assert f'<ol class="comment-replies" id="replies-{parent}"' in sheet.text
+    reply = send(replier, "POST", f"/feed/posts/{post}/comments", data={"text": "love it", "parent_id": str(parent)})
+    assert reply.status_code == 200 and "love it" in reply.text
+    assert "data-reply=" not in reply.text.split('hx-swap-oob')[0]  # a reply takes no replies itself
+    child = scalar(community, select(Comment.id).where(Comment.parent_id == parent))
+    assert child is not None
+    deeper = send(replier, "POST", f"/feed/posts/{post}/comments", data={"text": "x", "parent_id": str(child)})
+    assert deeper.status_code == 400 and "is itself a reply" in deeper.text
+    for bad in ("abc", "0", "99999999999"):
+        refused = send(replier, "POST", f"/feed/posts/{post}/comments", data={"text": "x", "parent_id": bad})
+        assert refused.status_code == 400 and "parent_id must be a comment id" in refused.text
+    other = community.post("asker")["id"]
+    elsewhere = send(replier, "POST", f"/feed/posts/{other}/comments", data={"text": "x", "parent_id": str(parent)})
+    assert elsewhere.status_code == 404 and f"on post {other}" in elsewhere.text
 
 
 def test_the_check_in_shows_when_due_and_takes_an_answer(community: Any) -> None:

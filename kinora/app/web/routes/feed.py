@@ -12,7 +12,7 @@ from starlette.responses import Response
 from kinora.app.errors import InvalidRequest
 from kinora.app.feed import candidates, foryou, wellbeing
 from kinora.app.feed import service as feed
-from kinora.app.pages import PageParams, RowId, decode_cursor
+from kinora.app.pages import MAX_ID, PageParams, RowId, decode_cursor
 from kinora.app.social import comments, likes, share
 from kinora.app.social import service as social
 from kinora.app.social.models import REPORT_CATEGORIES
@@ -89,11 +89,14 @@ async def comment_sheet(request: Request, post_id: RowId, viewer: Visitor) -> Re
 
 @router.post("/feed/posts/{post_id}/comments")
 async def add_comment(request: Request, post_id: RowId, viewer: Visitor, hub: HubDep,
-                      text: Annotated[str, Form(max_length=4 * comments.MAX_TEXT)]) -> Response:
-    """Comment on a post; answers the new comment and, out of band, the post's new comment count."""
+                      text: Annotated[str, Form(max_length=4 * comments.MAX_TEXT)],
+                      parent_id: Annotated[str, Form(max_length=12)] = "") -> Response:
+    """Comment on a post, or reply to one of its comments (parent_id); answers the new comment and, out of band,
+    the post's new comment count."""
+    parent = _parent_id(parent_id)
     db = services(request).db
     async with writing(db, hub) as session:
-        made = await comments.create(session, viewer_id=viewer.id, post_id=post_id, text=text, parent_id=None)
+        made = await comments.create(session, viewer_id=viewer.id, post_id=post_id, text=text, parent_id=parent)
         row = await comments.one(session, comment_id=made.id)
     post = await social.one_post(db, viewer_id=viewer.id, post_id=post_id)
     return fragment(request, "partials/comment_added.html", comment=comments.comment_json(row), post=post)
@@ -110,6 +113,16 @@ async def share_page(request: Request, post_id: str, viewer: MaybeVisitor) -> Re
     response.headers["cache-control"] = "private, max-age=60" if viewer else "public, max-age=60"
     response.headers["vary"] = "cookie"
     return response
+
+
+def _parent_id(value: str) -> int | None:
+    """The form's parent_id: empty for a top-level comment, else a comment id."""
+    if not value:
+        return None
+    if not value.isdigit() or not 0 < int(value) <= MAX_ID:
+        raise InvalidRequest(f"parent_id must be a comment id (a positive integer) or empty; got {value!r}",
+                             param="parent_id")
+    return int(value)
 
 
 def _tab(tab: str) -> str:

@@ -191,12 +191,31 @@ function setUpDialogs() {
   sheet.addEventListener("htmx:afterRequest", (event) => {
     const form = event.detail.elt;
     if (!form.matches || !form.matches("[data-comment-form]") || !event.detail.successful) return;
-    form.reset();
-    form.querySelector("input").focus();
-    const list = sheet.querySelector("#comment-list");
+    const list = document.querySelector(form.getAttribute("hx-target"));
+    replyTo(form, null);
+    form.querySelector("#comment-text").focus();
     if (list && list.lastElementChild) list.lastElementChild.scrollIntoView({ block: "nearest" });
   });
+  sheet.addEventListener("click", (event) => {
+    const form = sheet.querySelector("[data-comment-form]");
+    const reply = event.target.closest("[data-reply]");
+    if (reply && form) replyTo(form, reply);
+    else if (event.target.closest("[data-reply-cancel]") && form) replyTo(form, null);
+  });
   document.querySelector("[data-report-form]").addEventListener("submit", sendReport);
+}
+
+// Point the comment form at a comment's replies (or back at the thread): the hidden parent_id, htmx's target
+// and a visible "Replying to @handle" line.
+function replyTo(form, button) {
+  const parent = button ? button.dataset.reply : "";
+  form.reset();
+  form.querySelector("[data-parent]").value = parent;
+  form.setAttribute("hx-target", parent ? `#replies-${parent}` : "#comment-list");
+  const line = form.querySelector("[data-replying]");
+  line.hidden = !parent;
+  line.querySelector("[data-replying-text]").textContent = parent ? `Replying to @${button.dataset.replyHandle}` : "";
+  if (parent) form.querySelector("#comment-text").focus();
 }
 
 function openDialog(dialog, opener) {
