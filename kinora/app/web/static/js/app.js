@@ -29,14 +29,26 @@ export async function api(path, { method = "GET", json, body, signal } = {}) {
 }
 
 let toastTimer;
-export function toast(message, kind = "error") {
+// A message in the live region; `action` ({label, run}) adds a button, e.g. "Undo", and keeps it up longer.
+export function toast(message, kind = "error", action = null) {
   const region = document.getElementById("toast");
   const p = document.createElement("p");
   p.className = kind === "error" ? "toast-error" : "toast-ok";
   p.textContent = message;
+  if (action) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "toast-action";
+    button.textContent = action.label;
+    button.addEventListener("click", () => {
+      region.replaceChildren();
+      action.run();
+    });
+    p.append(" ", button);
+  }
   region.replaceChildren(p);
   clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => region.replaceChildren(), 6000);
+  toastTimer = setTimeout(() => region.replaceChildren(), action ? 10000 : 6000);
 }
 
 // <section data-module="create"> loads static/js/create.js and calls its init(element).

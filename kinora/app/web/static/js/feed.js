@@ -277,9 +277,21 @@ async function seeLess(feed, post, button) {
     return;
   }
   post.classList.add("faded");
-  toast("Got it: you'll see fewer posts like this.", "ok");
+  toast("Got it: you'll see fewer posts like this.", "ok", { label: "Undo", run: () => undoSeeLess(post, button) });
   const next = post.nextElementSibling;
   if (next) setTimeout(() => next.scrollIntoView({ behavior: "smooth", block: "start" }), 700);
+}
+
+async function undoSeeLess(post, button) {
+  try {
+    await api(`/api/posts/${post.dataset.postId}/see-less`, { method: "DELETE" });
+  } catch (error) {
+    toast(error.message);
+    return;
+  }
+  post.classList.remove("faded");
+  button.disabled = false;
+  toast("Undone: this post counts as before.", "ok");
 }
 
 async function share(post) {
