@@ -49,8 +49,8 @@ AUDIT = """() => {
 }"""
 
 PAGES = ["/", "/?tab=following", "/create", "/drafts", "/@pat", "/notifications", "/settings", "/cameo",
-         "/cameo/uses", "/verify", "/admin", "/admin/invites", "/admin/queue", "/admin/reports", "/admin/appeals",
-         "/admin/accounts", "/admin/registry", "/admin/wellbeing"]
+         "/cameo/uses", "/cameo/characters", "/verify", "/admin", "/admin/invites", "/admin/queue", "/admin/reports",
+         "/admin/appeals", "/admin/accounts", "/admin/registry", "/admin/wellbeing"]
 SIGNED_OUT = ["/", "/login", "/signup", "/verify", "/@pat"]
 
 

@@ -52,6 +52,12 @@ async def person_of(session: AsyncSession, user: User) -> Cameo | None:
     return row
 
 
+async def characters_of(session: AsyncSession, user: User) -> list[Cameo]:
+    """The user's character cameos (pets, objects), oldest first."""
+    return list(await session.scalars(select(Cameo).where(Cameo.owner_id == user.id, Cameo.kind == "character")
+                                      .order_by(Cameo.created_at)))
+
+
 async def owned(session: AsyncSession, *, owner: User, handle: str) -> Cameo:
     row = await by_handle(session, handle)
     if row.owner_id != owner.id:

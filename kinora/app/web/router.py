@@ -10,13 +10,14 @@ from starlette.types import Scope
 from kinora.app.cameos.vault import instance_key
 from kinora.app.errors import DomainError
 from kinora.app.web import deps, render
-from kinora.app.web.routes import admin, auth, cameo, create, drafts, feed, notifications, profile, verify
+from kinora.app.web.routes import admin, auth, cameo, characters, create, drafts, feed, notifications, profile, verify
 from kinora.app.web.routes import settings as settings_pages
 from kinora.app.web.security import WebSecurity
 from kinora.config import Settings
 
 router = APIRouter(include_in_schema=False)
-for module in (auth, feed, create, drafts, profile, cameo, notifications, settings_pages, admin, verify):
+for module in (auth, feed, create, drafts, profile, cameo, characters, notifications, settings_pages, admin,
+               verify):
     router.include_router(module.router)
 NOT_PAGES = ("/api/", "/v1/", "/static/", "/docs", "/redoc", "/openapi.json")
 

@@ -167,10 +167,13 @@ async def _settings(session: AsyncSession, viewer: User, row: Cameo) -> dict[str
 
 
 def _permission_context(viewer: User, row: Cameo) -> dict[str, Any]:
-    teen = ages.is_teen(viewer)
-    return {"permission": row.permission, "teen": teen, "choices": [
-        (value, *PERMISSION_WORDS[value], value in (TEEN_PERMISSIONS if teen else PERMISSIONS))
-        for value in PERMISSIONS]}
+    return {"permission": row.permission, "teen": ages.is_teen(viewer), "choices": permission_choices(viewer)}
+
+
+def permission_choices(viewer: User) -> list[tuple[str, str, str, bool]]:
+    """(value, label, explanation, allowed for this owner) for each permission."""
+    allowed = TEEN_PERMISSIONS if ages.is_teen(viewer) else PERMISSIONS
+    return [(value, *PERMISSION_WORDS[value], value in allowed) for value in PERMISSIONS]
 
 
 async def _access_context(session: AsyncSession, row: Cameo) -> dict[str, Any]:
