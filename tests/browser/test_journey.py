@@ -48,7 +48,7 @@ def test_two_members_make_watch_like_comment_remix(site: Any, browse: Any, shot:
 
     # Ann makes a clip and watches it to the end.
     ann.goto("/create")
-    _generate(ann, "three red rubber balls bounce on a wooden floor", seconds="12")
+    _generate(ann, "three red rubber balls bounce on a wooden floor", seconds="8")
     # Progress is written at most once a second, so a quick clip may go from 0 % to done between two writes.
     expect(_status(ann)).to_contain_text(re.compile(r"Generating… [1-9]|Done"), timeout=GENERATION_SECONDS)
     shot(ann, "create-progress")
