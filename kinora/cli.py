@@ -299,6 +299,21 @@ def revoke_api_key(prefix: Annotated[str, typer.Argument(help="The key's prefix,
         raise typer.BadParameter(str(e)) from e
 
 
+@admin.command("grant")
+def grant_admin(handle: Annotated[str, typer.Argument(help="The member's handle, e.g. @maya.")],
+                revoke: Annotated[bool, typer.Option(help="Take admin rights away instead.")] = False) -> None:
+    """Make a member an admin (the web app's /admin pages), or with --revoke take it back."""
+    import asyncio
+
+    from kinora.app.errors import DomainError
+    from kinora.app.users.admin import set_admin
+
+    try:
+        console.print(asyncio.run(set_admin(_settings(), handle=handle, admin=not revoke)))
+    except DomainError as e:
+        raise typer.BadParameter(str(e)) from e
+
+
 invite_commands = typer.Typer(help="Invite codes: Kinora is invite-only.", no_args_is_help=True)
 admin.add_typer(invite_commands, name="invite")
 

@@ -1,4 +1,4 @@
-"""`kinora admin invite create|list`: the code alone on the last line, and it signs someone up.
+"""`kinora admin invite create|list`: the code alone on the last line, and it signs someone up; `kinora admin grant`.
 
 Run: .venv/bin/pytest tests/test_cli_invite.py -q"""
 
@@ -55,3 +55,17 @@ def test_create_with_several_uses_and_list(community: Any) -> None:
 def test_bad_uses_is_explained(community: Any) -> None:
     result = runner.invoke(app, ["admin", "invite", "create", "--uses", "0"], env=_env(community.settings))
     assert result.exit_code == 2 and "uses must be 1-100000; got 0" in result.output
+
+
+def test_grant_makes_a_member_an_admin_and_revoke_takes_it_back(community: Any) -> None:
+    member = community.join("cli_boss")
+    env = _env(community.settings)
+    assert member.get("/admin").status_code == 404
+    granted = runner.invoke(app, ["admin", "grant", "@cli_boss"], env=env)
+    assert granted.exit_code == 0 and "@cli_boss is now an admin" in granted.output
+    assert member.get("/admin").status_code == 200 and member.get("/api/me").json()["is_admin"] is True
+    revoked = runner.invoke(app, ["admin", "grant", "cli_boss", "--revoke"], env=env)
+    assert revoked.exit_code == 0 and "no longer an admin" in revoked.output
+    assert member.get("/admin").status_code == 404
+    unknown = runner.invoke(app, ["admin", "grant", "nobody_here"], env=env)
+    assert unknown.exit_code != 0 and "No member with handle 'nobody_here'" in unknown.output

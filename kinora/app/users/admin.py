@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kinora.app.bootstrap import Services, with_services
+from kinora.app.errors import NotFound
 from kinora.app.users import invites
 from kinora.app.users import service as users
 from kinora.config import Settings
@@ -19,6 +20,20 @@ async def create_key(settings: Settings, *, name: str, handle: str | None) -> tu
         lines = [f"created user @{user.handle}"] if created else []
         lines.append(f"API key {row.name!r} ({row.prefix}...) for @{user.handle}; it is shown once:")
         return lines, key
+
+    return await with_services(settings, body)
+
+
+async def set_admin(settings: Settings, *, handle: str, admin: bool) -> str:
+    """Make a member an admin of the instance (the /admin pages, moderation over /api), or take it back."""
+
+    async def body(services: Services) -> str:
+        async with services.db.write() as session:
+            user = await users.get_by_handle(session, handle.strip().lstrip("@").lower())
+            if user is None:
+                raise NotFound(f"No member with handle {handle!r}: they join first, with an invite", param="handle")
+            user.is_admin = admin
+        return f"@{user.handle} is {'now' if admin else 'no longer'} an admin (signed-in pages see it at once)"
 
     return await with_services(settings, body)
 
