@@ -6,9 +6,11 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from kinora.app.deps import services
+from kinora.app.errors import NotFound
 from kinora.app.users import sessions
 from kinora.app.users.models import User
-from kinora.app.web.render import SignInFirst, services
+from kinora.app.web.render import SignInFirst
 
 
 async def page_viewer(request: Request) -> User | None:
@@ -26,8 +28,6 @@ async def signed_in(request: Request) -> User:
 async def page_admin(request: Request) -> User:
     user = await signed_in(request)
     if not user.is_admin:
-        from kinora.app.errors import NotFound
-
         raise NotFound(f"No such page: {request.url.path}")
     return user
 

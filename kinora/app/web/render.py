@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import time
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ import jinja2
 from fastapi import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from kinora.app.bootstrap import Services
+from kinora.app.deps import services
 from kinora.app.errors import DomainError
 from kinora.app.social import notifications
 from kinora.app.users import service as users
@@ -47,18 +48,11 @@ def static_url(name: str) -> str:
 
 def ago(seconds: float, now: float | None = None) -> str:
     """A short relative time: "now", "5m", "3h", "2d", "6w"."""
-    import time
-
     delta = max(0.0, (now or time.time()) - seconds)
     for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60)):
         if delta >= size:
             return f"{int(delta // size)}{unit}"
     return "now"
-
-
-def services(request: Request) -> Services:
-    found: Services = request.app.state.services
-    return found
 
 
 def csrf_token(request: Request) -> str:

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Request
 from starlette.responses import RedirectResponse, Response
 
+from kinora.app.deps import services
 from kinora.app.errors import InvalidRequest, NotFound
 from kinora.app.feed import wellbeing
 from kinora.app.files import file_response
@@ -22,7 +23,7 @@ from kinora.app.social.schemas import ReportResolve
 from kinora.app.users import invites
 from kinora.app.users.models import User
 from kinora.app.web.deps import PageAdmin
-from kinora.app.web.render import fragment, is_htmx, page, services
+from kinora.app.web.render import fragment, is_htmx, page
 from kinora.jobs.spec import OUTPUT_FILES
 
 router = APIRouter(include_in_schema=False)

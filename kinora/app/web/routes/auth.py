@@ -8,11 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
+from kinora.app.deps import services
 from kinora.app.errors import DomainError
 from kinora.app.users import passwords, sessions
 from kinora.app.users import service as users
 from kinora.app.web.deps import MaybeVisitor
-from kinora.app.web.render import page, services
+from kinora.app.web.render import page
 
 router = APIRouter(tags=["web"], include_in_schema=False)
 Text = Annotated[str, Form(max_length=1000)]

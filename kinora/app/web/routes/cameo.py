@@ -11,12 +11,13 @@ from starlette.responses import RedirectResponse, Response
 
 from kinora.app.cameos import access, oversight, service, verification
 from kinora.app.cameos.models import PERMISSIONS, TEEN_PERMISSIONS, Cameo
+from kinora.app.deps import services
 from kinora.app.errors import InvalidRequest, NotFound
 from kinora.app.files import file_response
 from kinora.app.users import ages
 from kinora.app.users.models import User
 from kinora.app.web.deps import Visitor
-from kinora.app.web.render import fragment, is_htmx, page, services
+from kinora.app.web.render import fragment, is_htmx, page
 from kinora.cameos import restrictions as rules
 
 router = APIRouter(include_in_schema=False)

@@ -9,8 +9,9 @@ from fastapi import APIRouter, Form, Path, Request
 from starlette.responses import RedirectResponse, Response
 
 from kinora.app.cameos import oversight, service
+from kinora.app.deps import services
 from kinora.app.web.deps import Visitor
-from kinora.app.web.render import fragment, is_htmx, page, services
+from kinora.app.web.render import fragment, is_htmx, page
 from kinora.app.web.routes.cameo import PERMISSION_WORDS, permission_choices
 
 router = APIRouter(include_in_schema=False)

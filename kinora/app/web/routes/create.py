@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Request
 from starlette.responses import RedirectResponse, Response
 
+from kinora.app.deps import services
 from kinora.app.errors import DomainError, InvalidRequest
 from kinora.app.generations import checks
 from kinora.app.generations import service as generations
@@ -19,7 +20,7 @@ from kinora.app.pages import MAX_ID
 from kinora.app.social import service as social
 from kinora.app.users.models import User
 from kinora.app.web.deps import Visitor
-from kinora.app.web.render import page, services
+from kinora.app.web.render import page
 from kinora.config import Settings
 
 router = APIRouter(include_in_schema=False)

@@ -9,13 +9,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
+from kinora.app.deps import services
 from kinora.app.generations import service as generations
 from kinora.app.pages import MAX_ID
 from kinora.app.social import service as social
 from kinora.app.users import ages
 from kinora.app.users.models import User
 from kinora.app.web.deps import Visitor
-from kinora.app.web.render import fragment, page, services
+from kinora.app.web.render import fragment, page
 
 router = APIRouter(include_in_schema=False)
 PAGE = 24  # draft cards per page

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Request
 from starlette.responses import Response
 
+from kinora.app.deps import services
 from kinora.app.errors import InvalidRequest
 from kinora.app.feed import candidates, foryou, wellbeing
 from kinora.app.feed import service as feed
@@ -19,7 +20,7 @@ from kinora.app.social.models import REPORT_CATEGORIES
 from kinora.app.social.notifications import HubDep, writing
 from kinora.app.users.models import User
 from kinora.app.web.deps import MaybeVisitor, Visitor
-from kinora.app.web.render import fragment, page, services
+from kinora.app.web.render import fragment, page
 
 router = APIRouter(include_in_schema=False)
 TABS = ("foryou", "following")

@@ -10,11 +10,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
+from kinora.app.deps import services
 from kinora.app.errors import NotFound
 from kinora.app.pages import MAX_ID
 from kinora.app.social import comments, notifications
 from kinora.app.web.deps import Visitor
-from kinora.app.web.render import fragment, page, services
+from kinora.app.web.render import fragment, page
 
 router = APIRouter(include_in_schema=False)
 PAGE = 30

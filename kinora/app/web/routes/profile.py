@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Request
 from starlette.responses import RedirectResponse, Response
 
+from kinora.app.deps import services
 from kinora.app.errors import DomainError, InvalidRequest
 from kinora.app.pages import MAX_ID
 from kinora.app.social import posts
@@ -16,7 +17,7 @@ from kinora.app.users import profiles
 from kinora.app.users import service as users
 from kinora.app.users.models import User
 from kinora.app.web.deps import MaybeVisitor, Visitor
-from kinora.app.web.render import fragment, page, services
+from kinora.app.web.render import fragment, page
 
 router = APIRouter(include_in_schema=False)
 TABS = ("posts", "remixes")

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from kinora.app.deps import services
 from kinora.app.feed import service as feed
 from kinora.app.feed import wellbeing
 from kinora.app.generations import service as generations
@@ -19,7 +20,7 @@ from kinora.app.users import invites
 from kinora.app.users import service as users
 from kinora.app.users.models import User
 from kinora.app.web.deps import Visitor
-from kinora.app.web.render import page, services
+from kinora.app.web.render import page
 
 router = APIRouter(include_in_schema=False)
 LISTED = PageParams(cursor=None, limit=50)  # tokens and invite codes shown; more is not a real account

@@ -6,8 +6,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from kinora.app.deps import services
 from kinora.app.web.deps import MaybeVisitor
-from kinora.app.web.render import page, services
+from kinora.app.web.render import page
 
 router = APIRouter(include_in_schema=False)
 
