@@ -28,6 +28,24 @@ class Settings(BaseSettings):
     models: dict[str, str] = Field(
         {"sora-2": "world", "sora-2-pro": "world"}, description="API model name -> engine."
     )
+    engine_weights: dict[str, list[Path]] = Field({}, description="Engine -> local model folders in diffusers' "
+                                                  "layout, e.g. {\"wan\": [\"/models/Wan2.1-T2V-14B-Diffusers\"]}; "
+                                                  "never downloaded.")
+    engine_dtype: Literal["auto", "bfloat16", "float16", "float32"] = Field("auto", description="auto: bfloat16 "
+                                                                           "on a GPU, float32 on the CPU.")
+    engine_offload: Literal["none", "model", "sequential"] = Field("none", description="Keep weights in host "
+                                                                   "memory for GPUs too small for the model.")
+    engine_vae_tiling: bool = Field(False, description="Decode video in tiles: less GPU memory at large sizes.")
+    engine_attention: str | None = Field(None, description="A diffusers attention backend (flash, _flash_3, "
+                                         "_native_cudnn, sage, ...); default: PyTorch's.")
+    engine_cache: Literal["none", "first-block", "taylorseer"] = Field("none", description="Reuse transformer "
+                                                                       "outputs between denoising steps.")
+    engine_cache_threshold: float = Field(0.05, gt=0, le=1, description="first-block: the relative change under "
+                                          "which a step reuses the last one.")
+    engine_compile: bool = Field(False, description="torch.compile the transformer blocks: the first job is slow.")
+    engine_steps: int | None = Field(None, ge=1, le=200, description="Denoising steps; default: each engine's.")
+    sound_weights: Path | None = Field(None, description="An audio pipeline folder (Stable Audio layout) that "
+                                       "scores clips from silent engines; without it they stay silent.")
     default_model: str = "sora-2"
     default_seconds: int = 4
     default_size: str = "720x1280"
@@ -120,6 +138,19 @@ class Settings(BaseSettings):
                 raise ValueError(f"webhook_urls must be http(s) URLs; got {url!r}")
         return value
 
+    @field_validator("engine_weights", mode="before")
+    @classmethod
+    def _weights(cls, value: Any) -> Any:
+        from kinora.engines.registry import DIFFUSERS_ENGINES
+
+        if isinstance(value, dict):
+            for name in value:
+                if name not in DIFFUSERS_ENGINES:
+                    raise ValueError(f"engine_weights keys must be engines that load weights "
+                                     f"({', '.join(DIFFUSERS_ENGINES)}); got {name!r}")
+            return {name: [folders] if isinstance(folders, str | Path) else folders for name, folders in value.items()}
+        return value
+
     @field_validator("default_size")
     @classmethod
     def _size(cls, value: str) -> str:
@@ -129,6 +160,12 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _consistent(self) -> Settings:
+        from kinora.engines.registry import ENGINES
+
+        for model, engine in self.models.items():
+            if engine not in ENGINES:
+                raise ValueError(f"models[{model!r}] must be one of the engines ({', '.join(ENGINES)}); "
+                                 f"got {engine!r}")
         if self.default_model not in self.models:
             raise ValueError(f"default_model must be one of the models ({', '.join(self.models)}); "
                              f"got {self.default_model!r}")

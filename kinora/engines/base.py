@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -63,6 +64,10 @@ class Capabilities:
     extend: bool = False  # can continue its own clips ("extend" mode)
     video_input: bool = False  # can edit an arbitrary uploaded video
     cameos: bool = False  # can put consented people / stored characters into a video
+    size_step: int = 2  # width and height are multiples of this (the VAE's and the patcher's strides)
+    frame_step: int = 1  # clips are made as frame_step * k + 1 frames (causal video VAEs), then trimmed
+    last_frame: bool = False  # takes an end frame too (`options["last_image"]`), for first+last-frame clips
+    reference_images: bool = False  # takes likeness references as images (cameos' face crops)
 
 
 class Engine(Protocol):
@@ -80,6 +85,34 @@ class Engine(Protocol):
 
 class GenerationCancelled(Exception):
     """Raised by an engine when `cancelled()` turned true between steps."""
+
+
+def snap_size(width: int, height: int, caps: Capabilities) -> tuple[int, int]:
+    """The size nearest to `width` x `height` that `caps` can make: each side on the engine's grid (ties round
+    down), within the limits for the orientation asked for."""
+    landscape = width >= height
+    long_max, short_max = max(caps.max_width, caps.max_height), min(caps.max_width, caps.max_height)
+    limits = (long_max, short_max) if landscape else (short_max, long_max)
+
+    def side(value: int, limit: int) -> int:
+        step = caps.size_step
+        snapped = step * max(1, math.ceil(value / step - 0.5))
+        return max(min(snapped, limit - limit % step), step * math.ceil(caps.min_side / step))
+
+    return side(width, limits[0]), side(height, limits[1])
+
+
+def snap_fps(fps: int, caps: Capabilities) -> int:
+    """The frame rate in `caps` nearest to `fps` (ties go to the higher rate)."""
+    return min(caps.fps, key=lambda allowed: (abs(allowed - fps), -allowed))
+
+
+def frame_counts(seconds: float, fps: int, caps: Capabilities) -> tuple[int, int]:
+    """(frames the clip keeps, frames the engine makes): the smallest frame_step * k + 1 that covers them."""
+    keep = max(1, round(seconds * fps))
+    if caps.frame_step <= 1:
+        return keep, keep
+    return keep, caps.frame_step * math.ceil((keep - 1) / caps.frame_step) + 1
 
 
 def validate_request(req: GenerationRequest, caps: Capabilities) -> None:
@@ -100,7 +133,14 @@ def validate_request(req: GenerationRequest, caps: Capabilities) -> None:
         )
     if req.width % 2 or req.height % 2:
         raise ValueError(f"size must have even width and height for yuv420p; got {req.width}x{req.height}")
+    if req.width % caps.size_step or req.height % caps.size_step:
+        raise ValueError(f"size must have width and height in multiples of {caps.size_step}; "
+                         f"got {req.width}x{req.height}")
     if req.fps not in caps.fps:
         raise ValueError(f"fps must be one of {', '.join(map(str, caps.fps))}; got {req.fps}")
     if req.image is not None and not caps.image_input:
         raise ValueError("image: this engine does not take an input image")
+    if req.options.get("last_image") is not None and not caps.last_frame:
+        raise ValueError("last_image: this engine does not take an end frame")
+    if req.options.get("last_image") is not None and req.image is None:
+        raise ValueError("last_image: an end frame needs a start frame (image) too")

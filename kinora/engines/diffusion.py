@@ -1,0 +1,139 @@
+"""What the diffusers engines share: model folders read once, capabilities from their configs (no torch), requests
+snapped to a shape the model makes, pipelines loaded on first use and kept for the worker's life, and the output
+turned into a Clip of exactly the seconds asked for."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from kinora.engines import layout
+from kinora.engines.base import (
+    Capabilities,
+    Clip,
+    GenerationRequest,
+    frame_counts,
+    snap_fps,
+    snap_size,
+    validate_request,
+)
+from kinora.engines.layout import Layout, WeightsMissing
+from kinora.engines.registry import EngineConfig
+
+MIN_SIDE = 64  # the models make any size on their grid; they look best at the sizes they were trained on
+
+
+@dataclass
+class Shot:
+    """One pipeline call: which folder, which pipeline class, and its keyword arguments."""
+
+    source: Layout
+    pipeline: str
+    kwargs: dict[str, Any]
+
+
+@dataclass
+class Made:
+    frames: npt.NDArray[np.floating[Any]]  # (T, H, W, 3) in [0, 1]
+    audio: npt.NDArray[np.float32] | None = None  # (S, C) in [-1, 1]
+    sample_rate: int = 0
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+class DiffusersEngine:
+    name = ""
+    pipelines: tuple[str, ...] = ()  # the pipeline classes a model folder of this engine may hold
+    default_steps = 50
+
+    def __init__(self, config: EngineConfig) -> None:
+        self.config = config
+        self._layouts: list[Layout] | None = None
+        self._loaded: dict[tuple[Path, str], Any] = {}
+
+    def layouts(self) -> list[Layout]:
+        """The configured model folders, checked complete (WeightsMissing says what is not there)."""
+        if self._layouts is None:
+            if not self.config.weights:
+                raise WeightsMissing(
+                    f"engine {self.name!r} has no weights: set KINORA_ENGINE_WEIGHTS='{{\"{self.name}\": "
+                    f"[\"/path/to/model\"]}}' or pass --weights DIR (`kinora engines make-tiny {self.name} DIR` "
+                    "writes a tiny random-weight model to try the path with)")
+            self._layouts = [layout.read(folder, expect=self.pipelines) for folder in self.config.weights]
+        return self._layouts
+
+    def capabilities(self) -> Capabilities:
+        raise NotImplementedError
+
+    def shot(self, req: GenerationRequest, frames: int, seed: int) -> Shot:
+        raise NotImplementedError
+
+    def output(self, result: Any, pipe: Any) -> Made:
+        raise NotImplementedError
+
+    def generate(self, req: GenerationRequest, progress: Callable[[float], None],
+                 cancelled: Callable[[], bool]) -> Clip:
+        from kinora.engines import runtime
+
+        caps = self.capabilities()
+        req, adjusted = conform(req, caps)
+        validate_request(req, caps)
+        keep, make = frame_counts(req.seconds, req.fps, caps)
+        seed = req.seed if req.seed is not None else secrets.randbelow(2**31)
+        shot = self.shot(req, make, seed)
+        pipe = self.pipeline(shot.source, shot.pipeline)
+        steps = int(req.options.get("steps") or self.config.runtime.steps or self.default_steps)
+        with runtime.guard(pipe, f"{req.width}x{req.height}, {make} frames"):
+            result = pipe(**shot.kwargs, height=req.height, width=req.width, num_frames=make,
+                          num_inference_steps=steps, generator=runtime.generator(seed), output_type="np",
+                          callback_on_step_end=runtime.on_step(progress, cancelled))
+        made = self.output(result, pipe)
+        progress(1.0)
+        metadata = {"engine": self.name, "model": shot.source.folder.name, "pipeline": shot.pipeline, "seed": seed,
+                    "steps": steps, "frames_made": make, "adjusted": adjusted, **made.details}
+        return _clip(made, keep, req, metadata)
+
+    def pipeline(self, source: Layout, name: str) -> Any:
+        """The loaded `name` pipeline over `source`'s folder, loaded once: a class other than the folder's own
+        shares its modules."""
+        from kinora.engines import runtime
+
+        key = (source.folder, name)
+        if key not in self._loaded:
+            own = (source.folder, source.pipeline)
+            if own not in self._loaded:
+                self._loaded[own] = runtime.load(source.pipeline, source.folder, self.config.runtime)
+            if name != source.pipeline:
+                self._loaded[key] = runtime.derive(name, self._loaded[own], self.config.runtime)
+        return self._loaded[key]
+
+
+def conform(req: GenerationRequest, caps: Capabilities) -> tuple[GenerationRequest, dict[str, dict[str, Any]]]:
+    """`req` snapped to a size and frame rate `caps` makes, and what changed ({param: {requested, used}})."""
+    width, height = snap_size(req.width, req.height, caps)
+    fps = snap_fps(req.fps, caps)
+    adjusted: dict[str, dict[str, Any]] = {}
+    if (width, height) != (req.width, req.height):
+        adjusted["size"] = {"requested": f"{req.width}x{req.height}", "used": f"{width}x{height}"}
+    if fps != req.fps:
+        adjusted["fps"] = {"requested": req.fps, "used": fps}
+    return replace(req, width=width, height=height, fps=fps), adjusted
+
+
+def _clip(made: Made, keep: int, req: GenerationRequest, metadata: dict[str, Any]) -> Clip:
+    frames = (np.clip(made.frames[:keep], 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+    audio = made.audio
+    if audio is not None:
+        audio = np.clip(audio[: round(keep / req.fps * made.sample_rate)], -1.0, 1.0).astype(np.float32)
+    return Clip(frames=frames, fps=req.fps, audio=audio, sample_rate=made.sample_rate, metadata=metadata)
+
+
+def pil(image: npt.NDArray[np.uint8]) -> Any:
+    from PIL import Image
+
+    return Image.fromarray(np.ascontiguousarray(image[..., :3]))

@@ -1,0 +1,95 @@
+"""The `wan` engine: Wan 2.1 / 2.2 through diffusers. Text to video, image to video, first+last frame, and cameos
+as VACE reference images. Wan makes no sound: a configured sound stage scores its clips, or they stay silent.
+
+Each configured folder is one diffusers pipeline: WanPipeline (T2V 1.3B/14B, Wan 2.2 TI2V-5B, which also takes an
+image, and the two-expert A14B), WanImageToVideoPipeline (I2V and first+last frame) or WanVACEPipeline.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from kinora.engines.base import MIN_SECONDS, CameoRef, Capabilities, GenerationRequest
+from kinora.engines.diffusion import MIN_SIDE, DiffusersEngine, Made, Shot, pil
+from kinora.engines.layout import Layout, WeightsMissing
+
+T2V, I2V, VACE = "WanPipeline", "WanImageToVideoPipeline", "WanVACEPipeline"
+NEGATIVE = "blurry, low quality, jpeg artifacts, static, distorted hands, deformed face, subtitles, watermark"
+
+
+def is_ti2v(source: Layout) -> bool:
+    """Wan 2.2 TI2V-5B: one WanPipeline folder for text and image, its VAE 16x16x4 with 48 channels."""
+    return source.pipeline == T2V and bool(source.index.get("expand_timesteps"))
+
+
+class WanEngine(DiffusersEngine):
+    name = "wan"
+    pipelines = (T2V, I2V, VACE)
+    default_steps = 50
+
+    def capabilities(self) -> Capabilities:
+        sources = self.layouts()
+        first = sources[0]
+        wide = first.config("vae").get("z_dim") == 48  # Wan 2.2 5B: 24 fps, 121 frames
+        fps, max_frames = (24, 121) if wide else (16, 81)
+        transformer = first.config("transformer")
+        small = transformer.get("num_attention_heads", 0) * transformer.get("attention_head_dim", 0) == 1536
+        max_width, max_height = (832, 480) if small else (1280, 720)  # 1.3B was trained at 480p only
+        step = max(_size_step(s) for s in sources)
+        return Capabilities(
+            min_side=MIN_SIDE, max_width=max_width, max_height=max_height, min_seconds=MIN_SECONDS,
+            max_seconds=(max_frames - 1) / fps, fps=(fps,), audio=self.config.sound is not None,
+            image_input=any(s.pipeline == I2V or is_ti2v(s) for s in sources), needs_weights=True,
+            cameos=any(s.pipeline == VACE for s in sources), size_step=step, frame_step=4,
+            last_frame=any(s.pipeline == I2V for s in sources),
+            reference_images=any(s.pipeline == VACE for s in sources))
+
+    def shot(self, req: GenerationRequest, frames: int, seed: int) -> Shot:
+        common: dict[str, Any] = {"prompt": spoken(req.prompt, req.cameos),
+                                  "negative_prompt": req.options.get("negative_prompt", NEGATIVE)}
+        if "guidance" in req.options:
+            common["guidance_scale"] = float(req.options["guidance"])
+        last = req.options.get("last_image")
+        if req.cameos:
+            refs = [pil(c.face_crops[0]) for c in req.cameos if c.face_crops]
+            return Shot(self._find(VACE, "cameos (reference images)"), VACE,
+                        {**common, "reference_images": refs or None})
+        if req.image is not None and last is not None:
+            return Shot(self._find(I2V, "a first and a last frame"), I2V,
+                        {**common, "image": pil(req.image), "last_image": pil(last)})
+        if req.image is not None:
+            source = next((s for s in self.layouts() if s.pipeline == I2V or is_ti2v(s)), None)
+            if source is None:
+                raise WeightsMissing("image: engine 'wan' has no image-to-video weights (a WanImageToVideoPipeline "
+                                     "folder or Wan 2.2 TI2V-5B)")
+            return Shot(source, I2V, {**common, "image": pil(req.image)})
+        source = next((s for s in self.layouts() if s.pipeline in (T2V, VACE)), None)
+        if source is None:
+            raise ValueError("image: engine 'wan' has image-to-video weights only; give a starting image")
+        return Shot(source, source.pipeline, common)
+
+    def output(self, result: Any, pipe: Any) -> Made:
+        return Made(frames=result.frames[0], details={"audio": "none"})
+
+    def _find(self, pipeline: str, purpose: str) -> Layout:
+        for source in self.layouts():
+            if source.pipeline == pipeline:
+                return source
+        raise WeightsMissing(f"engine 'wan' needs a {pipeline} folder for {purpose}; none is configured")
+
+
+def _size_step(source: Layout) -> int:
+    """Sides are multiples of the VAE's spatial stride times the transformer's patch size."""
+    vae = source.config("vae")
+    patch = source.config("transformer").get("patch_size", [1, 2, 2])
+    stride = int(vae.get("scale_factor_spatial", 16 if vae.get("z_dim") == 48 else 8))
+    return stride * int(patch[-1])
+
+
+def spoken(prompt: str, cameos: list[CameoRef]) -> str:
+    """The prompt as the model reads it: each @handle becomes the cameo's description (or its name)."""
+    for cameo in cameos:
+        words = cameo.appearance.strip() or cameo.handle
+        prompt = re.sub(rf"@{re.escape(cameo.handle)}\b", words, prompt, flags=re.IGNORECASE)
+    return prompt
