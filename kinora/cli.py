@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
+from kinora.engines import cli as engines_cli
 from kinora.engines.base import GenerationRequest
 from kinora.engines.registry import ENGINES, get_engine
 from kinora.safety import cli as safety_cli
@@ -61,6 +62,11 @@ def generate(
     server: Annotated[str | None, typer.Option(help="Submit to a Kinora server (http://host:port) instead; "
                                                "the key comes from KINORA_API_KEY.")] = None,
     model: Annotated[str | None, typer.Option(help="With --server: the API model, e.g. sora-2.")] = None,
+    weights: Annotated[list[Path] | None, typer.Option(help="The engine's model folder(s) instead of "
+                                                       "KINORA_ENGINE_WEIGHTS (wan, ltx2).")] = None,
+    image: Annotated[Path | None, typer.Option(help="A starting image (engines that take one).")] = None,
+    last_image: Annotated[Path | None, typer.Option(help="An end frame, with --image (wan I2V, ltx2).")] = None,
+    steps: Annotated[int | None, typer.Option(min=1, max=200, help="Denoising steps (wan, ltx2).")] = None,
 ) -> None:
     """Generate a video with sound from a prompt (or a plan) and write it as MP4."""
     from kinora.media.encode import write_mp4
@@ -74,10 +80,14 @@ def generate(
     if not prompt and plan is None:
         raise typer.BadParameter("give a PROMPT or --plan FILE")
     options: dict[str, object] = {"plan": _load_plan(plan)} if plan is not None else {}
+    if steps is not None:
+        options["steps"] = steps
+    if last_image is not None:
+        options["last_image"] = _load_image(last_image, "--last-image")
     req = GenerationRequest(prompt=prompt, seconds=seconds, width=width, height=height, fps=fps, seed=seed,
-                            options=options)
+                            image=_load_image(image, "--image") if image is not None else None, options=options)
     try:
-        eng = get_engine(engine)
+        eng = get_engine(engine, _engine_config(engine, weights))
         with _bar() as bar:
             task = bar.add_task("generating", total=1.0)
             clip = eng.generate(req, lambda v: bar.update(task, completed=v), lambda: False)
@@ -92,6 +102,32 @@ def generate(
     if save_plan is not None and "plan" in clip.metadata:
         save_plan.write_text(json.dumps(clip.metadata["plan"], indent=2))
     _report(clip.metadata, output)
+
+
+def _engine_config(engine: str, weights: list[Path] | None) -> Any:
+    from dataclasses import replace
+
+    from kinora.engines.registry import EngineConfig, config_for
+
+    if engine not in ENGINES:
+        raise typer.BadParameter(f"--engine must be one of {', '.join(ENGINES)}; got {engine!r}")
+    if engine == "world":
+        if weights:
+            raise typer.BadParameter("--weights: the world engine is built in and takes no weights")
+        return EngineConfig()
+    config = config_for(_settings(), engine)
+    return replace(config, weights=tuple(weights)) if weights else config
+
+
+def _load_image(path: Path, option: str) -> Any:
+    import numpy as np
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as img:
+            return np.asarray(img.convert("RGB"))
+    except (OSError, UnidentifiedImageError) as e:
+        raise typer.BadParameter(f"{option} {str(path)!r} cannot be read as an image: {e}") from e
 
 
 def _generate_remote(server: str, prompt: str, *, model: str | None, seconds: float, size: str,
@@ -133,6 +169,12 @@ def _bar() -> Progress:
 
 
 def _report(metadata: dict[str, Any], output: Path) -> None:
+    for param, change in (metadata.get("adjusted") or {}).items():
+        console.print(f"[yellow]{param}[/yellow] {change['requested']} -> {change['used']} (what the model makes)")
+    if metadata.get("engine") not in (None, "world"):
+        console.print(f"[green]wrote[/green] {output}  (seed {metadata.get('seed')}, {metadata['engine']} "
+                      f"{metadata.get('model')}, {metadata.get('steps')} steps, sound: {metadata.get('audio')})")
+        return
     understood: list[str] = metadata.get("understood") or []
     unrecognized: list[str] = metadata.get("unrecognized") or []
     console.print(f"[green]wrote[/green] {output}  (seed {metadata.get('seed')})")
@@ -247,6 +289,7 @@ api_keys = typer.Typer(help="API keys for /v1.", no_args_is_help=True)
 admin.add_typer(api_keys, name="api-key")
 app.add_typer(admin, name="admin")
 app.add_typer(safety_cli.app, name="safety")
+app.add_typer(engines_cli.app, name="engines")
 
 
 @api_keys.command("create")

@@ -65,6 +65,14 @@ class RateLimited(DomainError):
                                                         "retry-after-ms": str(seconds * 1000)})
 
 
+class Unavailable(DomainError):
+    """The instance cannot serve this now (e.g. a model whose weights are not installed)."""
+
+    status = 503
+    type = "server_error"
+    default_code = "unavailable"
+
+
 class TooLarge(DomainError):
     status = 413
     default_code = "too_large"

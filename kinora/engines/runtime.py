@@ -39,9 +39,20 @@ def dtype_of(runtime: Runtime, device: str) -> torch.dtype:
     return dtype
 
 
+def quiet() -> None:
+    """No hub access, and no loading bars or chatter from diffusers and transformers: Kinora shows progress."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import diffusers
+    import transformers
+
+    for library in (diffusers, transformers):
+        library.utils.logging.set_verbosity_error()
+        library.utils.logging.disable_progress_bar()
+
+
 def load(pipeline: str, folder: Path, runtime: Runtime) -> Any:
     """`pipeline` (a diffusers class name) from `folder`, placed and tuned as `runtime` says."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    quiet()
     import diffusers
 
     cls = getattr(diffusers, pipeline)

@@ -15,6 +15,7 @@ import torch
 LAYOUTS = {
     "wan": ("t2v", "i2v", "vace", "ti2v", "a14b"),  # Wan 2.1 T2V / I2V+FLF2V / VACE; Wan 2.2 TI2V-5B / A14B
     "ltx2": ("t2av",),
+    "sound": ("stable-audio",),  # the sound stage for silent engines (kinora.engines.sound)
 }
 
 
@@ -28,6 +29,9 @@ def write(engine: str, layout: str, folder: Path, seed: int = 0) -> Path:
 
 def build(engine: str, layout: str, seed: int = 0) -> Any:
     """The tiny pipeline object of `engine` in `layout`."""
+    from kinora.engines.runtime import quiet
+
+    quiet()
     if layout not in LAYOUTS.get(engine, ()):
         allowed = ", ".join(f"{name}: {'/'.join(kinds)}" for name, kinds in LAYOUTS.items())
         raise ValueError(f"layout must be one of the tiny layouts ({allowed}); got {engine} {layout!r}")
@@ -177,3 +181,49 @@ def ltx2_components(seed: int = 0) -> dict[str, Any]:
     return dict(transformer=transformer, vae=vae, audio_vae=audio_vae, scheduler=FlowMatchEulerDiscreteScheduler(),
                 text_encoder=text_encoder, tokenizer=tok, connectors=connectors, vocoder=vocoder, processor=None,
                 prompt_enhancer=None, duration_head=None)
+
+
+def build_sound(seed: int = 0) -> Any:
+    """The tiny sound-stage pipeline (Stable Audio Open's layout)."""
+    from diffusers import StableAudioPipeline
+
+    return StableAudioPipeline(**stable_audio_components(seed))
+
+
+def stable_audio_components(seed: int = 0) -> dict[str, Any]:
+    from diffusers import (
+        AutoencoderOobleck,
+        CosineDPMSolverMultistepScheduler,
+        StableAudioDiTModel,
+        StableAudioProjectionModel,
+    )
+    from transformers import T5Config, T5EncoderModel
+
+    tok = tokenizer()
+    tok.model_max_length = 64  # every prompt is padded to this (the real T5 tokenizer: 128); saved with it
+    torch.manual_seed(seed)
+    text_encoder = T5EncoderModel(T5Config(
+        vocab_size=len(tok), d_model=32, d_kv=8, d_ff=37, num_layers=2, num_heads=4,
+        relative_attention_num_buckets=8, dropout_rate=0.0, pad_token_id=tok.pad_token_id,
+        eos_token_id=tok.eos_token_id)).eval()
+    conditioning = 16
+    torch.manual_seed(seed)
+    # The seconds conditioners clamp to [min_value, max_value]; the pipeline rejects longer requests
+    projection_model = StableAudioProjectionModel(text_encoder_dim=32, conditioning_dim=conditioning, min_value=0,
+                                                  max_value=32)
+    torch.manual_seed(seed)
+    transformer = StableAudioDiTModel(
+        # The pipeline always denoises sample_size latent frames and cuts the asked-for seconds from them:
+        # 384 frames x 1024 samples / 16 kHz = 24.6 s, over the longest clip (the real one: 47.6 s at 44.1 kHz)
+        sample_size=384, in_channels=8, out_channels=8, num_layers=2, attention_head_dim=8, num_attention_heads=2,
+        num_key_value_attention_heads=1, cross_attention_dim=16, time_proj_dim=16,
+        cross_attention_input_dim=conditioning,  # the projected text, then the start and end seconds
+        global_states_input_dim=2 * conditioning)  # the start and end seconds side by side
+    torch.manual_seed(seed)
+    vae = AutoencoderOobleck(  # stereo at 16 kHz; the ratios multiply to a 1024-sample hop (the real one: 2048)
+        encoder_hidden_size=4, downsampling_ratios=[4, 8, 8, 4], channel_multiples=[1, 1, 1, 1],
+        decoder_channels=4, decoder_input_channels=8, audio_channels=2, sampling_rate=16000)
+    scheduler = CosineDPMSolverMultistepScheduler(solver_order=2, prediction_type="v_prediction", sigma_data=1.0,
+                                                  sigma_schedule="exponential")
+    return dict(transformer=transformer, scheduler=scheduler, vae=vae, text_encoder=text_encoder, tokenizer=tok,
+                projection_model=projection_model)

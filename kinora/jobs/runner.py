@@ -22,6 +22,7 @@ from kinora.app.errors import DomainError
 from kinora.app.generations.models import Generation
 from kinora.app.storage import LocalStorage
 from kinora.config import Settings
+from kinora.engines.registry import config_for
 from kinora.jobs import queue
 from kinora.jobs import spec as msg
 from kinora.jobs.spec import JobSpec
@@ -57,6 +58,7 @@ class EmbeddedRunner:
         self.vault = cameo_vault.from_settings(settings)
         self.on_finished = on_finished  # after a job ends, e.g. to wake the webhook sender
         self.workers: dict[str, WorkerHandle] = {}
+        self.engine_configs = {name: config_for(settings, name) for name in set(settings.models.values())}
         self._inbox: asyncio.Queue[tuple[WorkerHandle, tuple[Any, ...] | None]] = asyncio.Queue()
         self._wake = asyncio.Event()
         self._stopping = False
@@ -104,7 +106,7 @@ class EmbeddedRunner:
         ctx = multiprocessing.get_context("spawn")  # CUDA cannot be re-initialised in a forked child
         parent, child = ctx.Pipe()
         process = ctx.Process(target=worker_main, name=f"kinora-{name}", daemon=True,
-                              args=(child, name, device, self.settings.heartbeat_seconds))
+                              args=(child, name, device, self.settings.heartbeat_seconds, self.engine_configs))
         process.start()
         child.close()
         handle = WorkerHandle(name, device, process, parent, crashes=crashes)

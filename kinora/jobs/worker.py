@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from kinora.engines.base import Clip, Engine, GenerationCancelled, GenerationRequest
+from kinora.engines.registry import EngineConfig, on_device
 from kinora.jobs import spec as msg
 from kinora.jobs.spec import ENGINE_SHARE, OUTPUT_FILES, JobSpec
 from kinora.media.provenance import Stamp
@@ -45,11 +46,12 @@ class Link:
         return video_id in self.cancelled
 
 
-def worker_main(conn: Connection, name: str, device: str, heartbeat_seconds: float) -> None:
+def worker_main(conn: Connection, name: str, device: str, heartbeat_seconds: float,
+                configs: dict[str, EngineConfig] | None = None) -> None:
     """Entry point of a spawned worker. Runs until told to stop or the pipe closes."""
     if device.startswith("cuda:"):
         os.environ["CUDA_VISIBLE_DEVICES"] = device.split(":", 1)[1]
-    link, engines = Link(conn), _EngineCache()
+    link, engines = Link(conn), _EngineCache(configs or {}, device)
     link.send(msg.READY, name)
     while True:
         try:
@@ -63,14 +65,17 @@ def worker_main(conn: Connection, name: str, device: str, heartbeat_seconds: flo
 
 
 class _EngineCache:
-    def __init__(self) -> None:
+    """Engines stay loaded (with their weights) for the worker's life: the next job starts at once."""
+
+    def __init__(self, configs: dict[str, EngineConfig], device: str) -> None:
+        self.configs, self.device = configs, device
         self.loaded: dict[str, Engine] = {}
 
     def get(self, name: str) -> Engine:
         if name not in self.loaded:
             from kinora.engines.registry import get_engine
 
-            self.loaded[name] = get_engine(name)
+            self.loaded[name] = get_engine(name, on_device(self.configs.get(name, EngineConfig()), self.device))
         return self.loaded[name]
 
 
@@ -112,6 +117,9 @@ def _reporter(link: Link, job: JobSpec) -> Callable[[float], None]:
 
 
 def _error_code(error: Exception) -> str:
+    code = getattr(error, "code", None)  # engines' own: weights_missing, out_of_memory
+    if isinstance(code, str):
+        return code
     if type(error).__name__ == "PromptError":
         return "prompt_not_understood"
     return "invalid_request" if isinstance(error, ValueError) else "engine_error"

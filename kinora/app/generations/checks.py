@@ -9,11 +9,12 @@ from typing import Any
 
 from PIL import Image, UnidentifiedImageError
 
-from kinora.app.errors import InvalidRequest
+from kinora.app.errors import InvalidRequest, Unavailable
 from kinora.app.generations.schemas import Upload
 from kinora.config import SIZE_RE, Settings
-from kinora.engines.base import Capabilities
-from kinora.engines.registry import get_engine
+from kinora.engines.base import Capabilities, snap_fps, snap_size
+from kinora.engines.layout import WeightsMissing
+from kinora.engines.registry import EngineConfig, config_for, get_engine
 
 API_SECONDS = (4, 8, 12, 16, 20)
 MAX_PROMPT = 32000
@@ -29,8 +30,16 @@ class Target:
 
 
 @lru_cache(maxsize=16)
-def capabilities(engine: str) -> Capabilities:
-    return get_engine(engine).capabilities()
+def _capabilities(engine: str, config: EngineConfig) -> Capabilities:
+    return get_engine(engine, config).capabilities()  # reads model folders' JSON only: no torch here
+
+
+def capabilities(settings: Settings, model: str, engine: str) -> Capabilities:
+    try:
+        return _capabilities(engine, config_for(settings, engine))
+    except WeightsMissing as e:
+        raise Unavailable(f"model {model!r} (engine {engine!r}) is not available on this instance: {e}",
+                          param="model", code="model_unavailable") from e
 
 
 def prompt(value: Any) -> str:
@@ -47,11 +56,15 @@ def model(settings: Settings, value: Any) -> Target:
         allowed = ", ".join(repr(m) for m in settings.models)
         raise InvalidRequest(f"Invalid value: {name!r}. Supported models are: {allowed}.", param="model")
     engine = settings.models[name]
-    return Target(name, engine, capabilities(engine))
+    return Target(name, engine, capabilities(settings, name, engine))
+
+
+def allowed_seconds(target: Target) -> list[int]:
+    return [s for s in API_SECONDS if target.caps.min_seconds <= s <= target.caps.max_seconds]
 
 
 def seconds(value: Any, target: Target, *, default: int) -> int:
-    allowed = [s for s in API_SECONDS if target.caps.min_seconds <= s <= target.caps.max_seconds]
+    allowed = allowed_seconds(target)
     raw = default if value in (None, "") else value
     try:
         number = int(str(raw).strip())
@@ -64,7 +77,21 @@ def seconds(value: Any, target: Target, *, default: int) -> int:
     return number
 
 
-def size(value: Any, target: Target, *, default: str) -> tuple[int, int]:
+@dataclass(frozen=True)
+class Size:
+    width: int
+    height: int
+    asked: tuple[int, int]  # differs from (width, height) when snapped to the engine's grid
+
+    def adjusted(self) -> dict[str, dict[str, str]]:
+        """For the generation's options and the API's `adjusted`: {} when the size is as asked."""
+        if self.asked == (self.width, self.height):
+            return {}
+        return {"size": {"requested": "x".join(map(str, self.asked)), "used": f"{self.width}x{self.height}"}}
+
+
+def size(value: Any, target: Target, *, default: str) -> Size:
+    """A size the engine takes: the one asked, or the nearest on the engine's grid (multiples of 32 for LTX-2)."""
     raw = default if value in (None, "") else value
     match = SIZE_RE.fullmatch(raw) if isinstance(raw, str) else None
     caps = target.caps
@@ -73,11 +100,16 @@ def size(value: Any, target: Target, *, default: str) -> tuple[int, int]:
         fits = (width <= caps.max_width and height <= caps.max_height) or (
             width <= caps.max_height and height <= caps.max_width)
         if fits and min(width, height) >= caps.min_side and width % 2 == 0 and height % 2 == 0:
-            return width, height
+            return Size(*snap_size(width, height, caps), asked=(width, height))
     raise InvalidRequest(
         f"Invalid value: {str(raw)!r}. Model {target.model!r} (engine {target.engine!r}) supports sizes WIDTHxHEIGHT "
         f"with even sides from {caps.min_side} up to {caps.max_width}x{caps.max_height} in either orientation, "
         f"e.g. '{caps.max_height}x{caps.max_width}' or '{caps.max_width}x{caps.max_height}'.", param="size")
+
+
+def fps(settings: Settings, target: Target) -> int:
+    """The instance's frame rate, or the nearest one the engine makes (Wan 2.1: 16)."""
+    return snap_fps(settings.fps, target.caps)
 
 
 def image(upload: Upload, width: int, height: int, target: Target) -> str:

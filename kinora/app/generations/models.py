@@ -63,6 +63,6 @@ VIDEO_COLUMNS = (
     Generation.id, Generation.model, Generation.status, Generation.progress, Generation.created_at,
     Generation.completed_at, Generation.expires_at, Generation.prompt, Generation.width, Generation.height,
     Generation.total_seconds, Generation.kind, Generation.source_id, Generation.error_code,
-    Generation.error_message, Generation.output_key,
+    Generation.error_message, Generation.output_key, Generation.options,
 )
 

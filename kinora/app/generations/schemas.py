@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from kinora.app.generations.models import COMPLETED, FAILED, HELD, IN_PROGRESS, VIDEO_COLUMNS, Generation
 
@@ -59,6 +59,9 @@ class Video(BaseModel):
     seconds: str
     remixed_from_video_id: str | None
     error: VideoError | None
+    adjusted: dict[str, dict[str, Any]] | None = Field(
+        None, description="Kinora: what was changed to fit the model, e.g. {\"size\": {\"requested\": "
+        "\"720x1280\", \"used\": \"704x1280\"}}; absent when nothing was.")
 
 
 class VideoList(BaseModel):
@@ -105,4 +108,5 @@ def video_dict(g: Mapping[str, Any]) -> dict[str, Any]:
         "remixed_from_video_id": g["source_id"] if g["kind"] in ("remix", "edit") else None,
         "error": {"code": g["error_code"] or "failed", "message": g["error_message"] or ""}
         if status == FAILED else None,
+        **({"adjusted": g["options"]["adjusted"]} if (g.get("options") or {}).get("adjusted") else {}),
     }

@@ -50,11 +50,11 @@ async def create(session: AsyncSession, *, settings: Settings, storage: LocalSto
     prompt = checks.prompt(params.prompt)
     target = checks.model(settings, params.model)
     seconds = checks.seconds(params.seconds, target, default=settings.default_seconds)
-    width, height = checks.size(params.size, target, default=settings.default_size)
+    size = checks.size(params.size, target, default=settings.default_size)
     if params.file_id is not None:
         raise InvalidRequest("input_reference.file_id: this server has no Files API; upload the image or give "
                              "input_reference.image_url", param="input_reference")
-    ext = checks.image(params.image, width, height, target) if params.image is not None else None
+    ext = checks.image(params.image, *size.asked, target) if params.image is not None else None
     people = await cameos.for_generation(session, requester=owner, prompt=prompt, ids=params.characters)
     checks.cameos(len(people), target)
     verdict = await screen.prompt(session, owner=owner, text=prompt)
@@ -63,8 +63,9 @@ async def create(session: AsyncSession, *, settings: Settings, storage: LocalSto
     await _check_queue_cap(session, settings, owner)
     await check_quota(session, settings=settings, user=owner)
     gen = Generation(id=new_id(), owner_id=owner.id, kind="create", model=target.model, engine=target.engine,
-                     prompt=prompt, seconds=seconds, total_seconds=seconds, width=width, height=height,
-                     fps=settings.fps, characters=[row.id for row in people], options={}, created_at=time.time())
+                     prompt=prompt, seconds=seconds, total_seconds=seconds, width=size.width, height=size.height,
+                     fps=checks.fps(settings, target), characters=[row.id for row in people],
+                     options={"adjusted": size.adjusted()} if size.adjusted() else {}, created_at=time.time())
     if await hold_or_allow(session, verdict=verdict, owner=owner, generation_id=gen.id, text=prompt):
         gen.status = HELD
     if params.image is not None:

@@ -31,8 +31,8 @@ def test_defaults_and_accepted_values() -> None:
     target = checks.model(SETTINGS, None)
     assert (target.model, target.engine) == ("sora-2", "world")
     assert checks.seconds(None, target, default=4) == 4 and checks.seconds(12, target, default=4) == 12
-    assert checks.size("1280x720", target, default="720x1280") == (1280, 720)
-    assert checks.size(None, target, default="720x1280") == (720, 1280)
+    assert checks.size("1280x720", target, default="720x1280") == checks.Size(1280, 720, asked=(1280, 720))
+    assert checks.size(None, target, default="720x1280").adjusted() == {}
 
 
 @pytest.mark.parametrize(("value", "needle"), [("5", "'4', '8', '12', '16', '20'"), ("eight", "'eight'"),

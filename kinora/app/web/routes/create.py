@@ -11,7 +11,7 @@ from fastapi import APIRouter, Form, Query, Request
 from starlette.responses import RedirectResponse, Response
 
 from kinora.app.deps import services
-from kinora.app.errors import DomainError, InvalidRequest
+from kinora.app.errors import DomainError, InvalidRequest, Unavailable
 from kinora.app.generations import checks
 from kinora.app.generations import service as generations
 from kinora.app.generations.schemas import CreateParams
@@ -30,12 +30,15 @@ PostFormId = Annotated[int | None, Form(ge=1, le=MAX_ID)]
 
 
 def model_choices(settings: Settings) -> list[dict[str, Any]]:
-    """Each model with the seconds it allows and whether it takes a starting image."""
+    """Each model with the seconds it allows and whether it takes a starting image; models whose weights are not
+    installed are left out."""
     found = []
     for name in settings.models:
-        target = checks.model(settings, name)
-        allowed = [s for s in checks.API_SECONDS if target.caps.min_seconds <= s <= target.caps.max_seconds]
-        found.append({"name": name, "seconds": allowed, "image": target.caps.image_input})
+        try:
+            target = checks.model(settings, name)
+        except Unavailable:
+            continue
+        found.append({"name": name, "seconds": checks.allowed_seconds(target), "image": target.caps.image_input})
     return found
 
 
