@@ -27,6 +27,7 @@ from kinora.engines.layout import Layout, WeightsMissing
 from kinora.engines.registry import EngineConfig
 
 MIN_SIDE = 64  # the models make any size on their grid; they look best at the sizes they were trained on
+MIN_CLIP = 1.0  # seconds; the API asks for 4 at least, the CLI and tests may ask for less
 
 
 @dataclass

@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from kinora.engines.base import MIN_SECONDS, Capabilities, GenerationRequest
-from kinora.engines.diffusion import MIN_SIDE, DiffusersEngine, Made, Shot, pil
+from kinora.engines.base import Capabilities, GenerationRequest
+from kinora.engines.diffusion import MIN_CLIP, MIN_SIDE, DiffusersEngine, Made, Shot, pil
 
 T2AV, I2AV, KEYFRAMES = "LTX2Pipeline", "LTX2ImageToVideoPipeline", "LTX2ConditionPipeline"
 NEGATIVE = "worst quality, inconsistent motion, blurry, jittery, distorted"
@@ -29,7 +29,7 @@ class LTX2Engine(DiffusersEngine):
         frame_step = int(vae.get("temporal_compression_ratio") or vae.get("patch_size_t", 1) * stages)
         patch = int(source.config("transformer").get("patch_size", 1))
         return Capabilities(
-            min_side=MIN_SIDE, max_width=1920, max_height=1088, min_seconds=MIN_SECONDS, max_seconds=10.0,
+            min_side=MIN_SIDE, max_width=1920, max_height=1088, min_seconds=MIN_CLIP, max_seconds=10.0,
             fps=(24, 25, 30, 48, 50), audio=True, image_input=True, needs_weights=True, size_step=stride * patch,
             frame_step=frame_step, last_frame=True)
 

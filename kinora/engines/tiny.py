@@ -13,7 +13,7 @@ from typing import Any
 import torch
 
 LAYOUTS = {
-    "wan": ("t2v", "i2v", "vace", "ti2v", "a14b"),  # Wan 2.1 T2V / I2V+FLF2V / VACE; Wan 2.2 TI2V-5B / A14B
+    "wan": ("t2v", "i2v", "flf2v", "vace", "ti2v", "a14b"),  # Wan 2.1 T2V / I2V / FLF2V / VACE; 2.2 TI2V-5B / A14B
     "ltx2": ("t2av",),
     "sound": ("stable-audio",),  # the sound stage for silent engines (kinora.engines.sound)
 }
@@ -42,7 +42,7 @@ def build(engine: str, layout: str, seed: int = 0) -> Any:
     from diffusers import WanImageToVideoPipeline, WanPipeline, WanVACEPipeline
 
     components = wan_components(layout, seed)
-    if layout == "i2v":
+    if layout in ("i2v", "flf2v"):
         return WanImageToVideoPipeline(**components)
     if layout == "vace":
         return WanVACEPipeline(**components)
@@ -97,9 +97,9 @@ def wan_components(layout: str, seed: int = 0) -> dict[str, Any]:
     if layout == "vace":
         components["transformer"] = WanVACETransformer3DModel(in_channels=z, vace_layers=[0], vace_in_channels=96,
                                                               **common)
-    elif layout == "i2v":  # 16 noise + 4 mask + 16 first/last-frame latents; CLIP image tokens per frame
-        components["transformer"] = WanTransformer3DModel(in_channels=2 * z + 4, image_dim=4,
-                                                          pos_embed_seq_len=2 * (4 * 4 + 1), **common)
+    elif layout in ("i2v", "flf2v"):  # 16 noise + 4 mask + 16 image latents; FLF2V embeds two images' tokens
+        frames = {"pos_embed_seq_len": 2 * (4 * 4 + 1)} if layout == "flf2v" else {}
+        components["transformer"] = WanTransformer3DModel(in_channels=2 * z + 4, image_dim=4, **frames, **common)
     else:
         components["transformer"] = WanTransformer3DModel(in_channels=z, **common)
     if layout in ("t2v", "ti2v", "a14b"):
@@ -107,7 +107,7 @@ def wan_components(layout: str, seed: int = 0) -> dict[str, Any]:
     if layout == "a14b":  # the low-noise expert: same shape, its own weights
         torch.manual_seed(seed + 1)
         components["transformer_2"] = WanTransformer3DModel(in_channels=z, **common)
-    if layout == "i2v":
+    if layout in ("i2v", "flf2v"):
         from transformers import CLIPImageProcessor, CLIPVisionConfig, CLIPVisionModel
 
         torch.manual_seed(seed)

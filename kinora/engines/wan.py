@@ -8,10 +8,11 @@ image, and the two-expert A14B), WanImageToVideoPipeline (I2V and first+last fra
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
-from kinora.engines.base import MIN_SECONDS, CameoRef, Capabilities, GenerationRequest
-from kinora.engines.diffusion import MIN_SIDE, DiffusersEngine, Made, Shot, pil
+from kinora.engines.base import CameoRef, Capabilities, GenerationRequest
+from kinora.engines.diffusion import MIN_CLIP, MIN_SIDE, DiffusersEngine, Made, Shot, pil
 from kinora.engines.layout import Layout, WeightsMissing
 
 T2V, I2V, VACE = "WanPipeline", "WanImageToVideoPipeline", "WanVACEPipeline"
@@ -21,6 +22,16 @@ NEGATIVE = "blurry, low quality, jpeg artifacts, static, distorted hands, deform
 def is_ti2v(source: Layout) -> bool:
     """Wan 2.2 TI2V-5B: one WanPipeline folder for text and image, its VAE 16x16x4 with 48 channels."""
     return source.pipeline == T2V and bool(source.index.get("expand_timesteps"))
+
+
+def is_flf2v(source: Layout) -> bool:
+    """Wan 2.1 FLF2V: an image-to-video model that always takes a first and a last frame (its image embedding has
+    positions for two images' tokens)."""
+    return source.pipeline == I2V and source.config("transformer").get("pos_embed_seq_len") is not None
+
+
+def takes_one_image(source: Layout) -> bool:
+    return (source.pipeline == I2V and not is_flf2v(source)) or is_ti2v(source)
 
 
 class WanEngine(DiffusersEngine):
@@ -38,9 +49,9 @@ class WanEngine(DiffusersEngine):
         max_width, max_height = (832, 480) if small else (1280, 720)  # 1.3B was trained at 480p only
         step = max(_size_step(s) for s in sources)
         return Capabilities(
-            min_side=MIN_SIDE, max_width=max_width, max_height=max_height, min_seconds=MIN_SECONDS,
+            min_side=MIN_SIDE, max_width=max_width, max_height=max_height, min_seconds=MIN_CLIP,
             max_seconds=(max_frames - 1) / fps, fps=(fps,), audio=self.config.sound is not None,
-            image_input=any(s.pipeline == I2V or is_ti2v(s) for s in sources), needs_weights=True,
+            image_input=any(takes_one_image(s) or is_flf2v(s) for s in sources), needs_weights=True,
             cameos=any(s.pipeline == VACE for s in sources), size_step=step, frame_step=4,
             last_frame=any(s.pipeline == I2V for s in sources),
             reference_images=any(s.pipeline == VACE for s in sources))
@@ -55,14 +66,12 @@ class WanEngine(DiffusersEngine):
             refs = [pil(c.face_crops[0]) for c in req.cameos if c.face_crops]
             return Shot(self._find(VACE, "cameos (reference images)"), VACE,
                         {**common, "reference_images": refs or None})
-        if req.image is not None and last is not None:
-            return Shot(self._find(I2V, "a first and a last frame"), I2V,
-                        {**common, "image": pil(req.image), "last_image": pil(last)})
+        if req.image is not None and last is not None:  # FLF2V was trained for this; plain I2V weights can do it
+            source = self._first((is_flf2v, lambda s: s.pipeline == I2V), "a first and a last frame")
+            return Shot(source, I2V, {**common, "image": pil(req.image), "last_image": pil(last)})
         if req.image is not None:
-            source = next((s for s in self.layouts() if s.pipeline == I2V or is_ti2v(s)), None)
-            if source is None:
-                raise WeightsMissing("image: engine 'wan' has no image-to-video weights (a WanImageToVideoPipeline "
-                                     "folder or Wan 2.2 TI2V-5B)")
+            source = self._first((takes_one_image,), "one starting image (I2V or Wan 2.2 TI2V-5B weights; FLF2V "
+                                 "weights need a last frame too)")
             return Shot(source, I2V, {**common, "image": pil(req.image)})
         source = next((s for s in self.layouts() if s.pipeline in (T2V, VACE)), None)
         if source is None:
@@ -73,10 +82,15 @@ class WanEngine(DiffusersEngine):
         return Made(frames=result.frames[0], details={"audio": "none"})
 
     def _find(self, pipeline: str, purpose: str) -> Layout:
-        for source in self.layouts():
-            if source.pipeline == pipeline:
-                return source
-        raise WeightsMissing(f"engine 'wan' needs a {pipeline} folder for {purpose}; none is configured")
+        return self._first((lambda s: s.pipeline == pipeline,), purpose, f"a {pipeline} folder")
+
+    def _first(self, tests: tuple[Callable[[Layout], bool], ...], purpose: str, what: str = "weights") -> Layout:
+        """The first folder passing the first test that any folder passes."""
+        for test in tests:
+            for source in self.layouts():
+                if test(source):
+                    return source
+        raise WeightsMissing(f"engine 'wan' needs {what} for {purpose}; none is configured")
 
 
 def _size_step(source: Layout) -> int:
