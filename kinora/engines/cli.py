@@ -12,7 +12,7 @@ from rich.table import Table
 
 from kinora.engines.base import Capabilities
 from kinora.engines.layout import WeightsMissing
-from kinora.engines.registry import DIFFUSERS_ENGINES, ENGINES, config_for, get_engine
+from kinora.engines.registry import ENGINES, config_for, get_engine
 
 app = typer.Typer(help="Engines: what each can make, their weights, tiny test models.", invoke_without_command=True)
 console = Console()
@@ -43,6 +43,19 @@ def engines(ctx: typer.Context) -> None:
     console.print(table)
     for note in notes:
         console.print(note, highlight=False)
+    console.print(_sound_stage(settings.sound_weights), highlight=False)
+
+
+def _sound_stage(folder: Path | None) -> str:
+    from kinora.engines import layout, sound
+
+    if folder is None:
+        return "sound stage: none (KINORA_SOUND_WEIGHTS); clips from silent engines stay silent"
+    try:
+        layout.read(folder, expect=sound.PIPELINES)
+    except WeightsMissing as e:
+        return f"sound stage: [red]weights missing[/red]: {e}"
+    return f"sound stage: {folder} [green]present[/green]; it scores clips from silent engines"
 
 
 def describe(caps: Capabilities) -> tuple[str, str, str, str, str]:
@@ -59,18 +72,18 @@ def describe(caps: Capabilities) -> tuple[str, str, str, str, str]:
 
 @app.command("make-tiny")
 def make_tiny(
-    name: Annotated[str, typer.Argument(help="The engine: wan or ltx2.")],
+    name: Annotated[str, typer.Argument(help="wan, ltx2, or sound (the sound stage).")],
     folder: Annotated[Path, typer.Argument(help="Where to write the model folder (created; must be empty).")],
-    layout: Annotated[str | None, typer.Option(help="wan: t2v, i2v, vace, ti2v or a14b; ltx2: t2av.")] = None,
+    layout: Annotated[str | None, typer.Option(help="wan: t2v, i2v, flf2v, vace, ti2v or a14b; ltx2: t2av; "
+                                                    "sound: stable-audio.")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the random weights.")] = 0,
 ) -> None:
     """Write a tiny random-weight model in the engine's real on-disk layout: the whole path runs on it (its
     clips are noise), e.g. `kinora generate "a cat" --engine wan --weights FOLDER`."""
     from kinora.engines import tiny
 
-    if name not in DIFFUSERS_ENGINES:
-        raise typer.BadParameter(f"NAME must be an engine that loads weights ({', '.join(DIFFUSERS_ENGINES)}); "
-                                 f"got {name!r}")
+    if name not in tiny.LAYOUTS:
+        raise typer.BadParameter(f"NAME must be one of {', '.join(tiny.LAYOUTS)}; got {name!r}")
     chosen = layout or tiny.LAYOUTS[name][0]
     if chosen not in tiny.LAYOUTS[name]:
         raise typer.BadParameter(f"--layout for {name} must be one of {', '.join(tiny.LAYOUTS[name])}; got {chosen!r}")
@@ -79,7 +92,11 @@ def make_tiny(
     with console.status(f"building a tiny {name} ({chosen})"):
         tiny.write(name, chosen, folder, seed=seed)
     size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
-    console.print(f"[green]wrote[/green] {folder} ({size / 1e6:.1f} MB, {name} {chosen})\n"
-                  f"try it: kinora generate \"a cat on a skateboard\" --engine {name} --weights {folder} "
-                  "--size 128x128 --seconds 4 --steps 2")
+    console.print(f"[green]wrote[/green] {folder} ({size / 1e6:.1f} MB, {name} {chosen})")
+    if name == "sound":
+        console.print(f"try it: KINORA_SOUND_WEIGHTS={folder} kinora generate \"rain on a tin roof\" --engine wan "
+                      "--weights WAN_FOLDER --size 128x128 --seconds 4 --steps 2")
+    else:
+        console.print(f"try it: kinora generate \"a cat on a skateboard\" --engine {name} --weights {folder} "
+                      "--size 128x128 --seconds 4 --steps 2")
 

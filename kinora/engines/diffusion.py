@@ -28,6 +28,7 @@ from kinora.engines.registry import EngineConfig
 
 MIN_SIDE = 64  # the models make any size on their grid; they look best at the sizes they were trained on
 MIN_CLIP = 1.0  # seconds; the API asks for 4 at least, the CLI and tests may ask for less
+SOUND_SHARE = 0.2  # of the progress bar, when a sound stage scores the clip
 
 
 @dataclass
@@ -51,6 +52,7 @@ class DiffusersEngine:
     name = ""
     pipelines: tuple[str, ...] = ()  # the pipeline classes a model folder of this engine may hold
     default_steps = 50
+    native_audio = False  # makes its own sound; others are scored by the sound stage when one is configured
 
     def __init__(self, config: EngineConfig) -> None:
         self.config = config
@@ -89,15 +91,34 @@ class DiffusersEngine:
         shot = self.shot(req, make, seed)
         pipe = self.pipeline(shot.source, shot.pipeline)
         steps = int(req.options.get("steps") or self.config.runtime.steps or self.default_steps)
+        scoring = self.config.sound is not None and not self.native_audio
+        share = SOUND_SHARE if scoring else 0.0
         with runtime.guard(pipe, f"{req.width}x{req.height}, {make} frames"):
             result = pipe(**shot.kwargs, height=req.height, width=req.width, num_frames=make,
                           num_inference_steps=steps, generator=runtime.generator(seed), output_type="np",
-                          callback_on_step_end=runtime.on_step(progress, cancelled))
+                          callback_on_step_end=runtime.on_step(lambda f: progress((1 - share) * f), cancelled))
         made = self.output(result, pipe)
+        if scoring:
+            made = self.score(made, req, keep, seed, lambda f: progress(1 - share + share * f), cancelled)
         progress(1.0)
         metadata = {"engine": self.name, "model": shot.source.folder.name, "pipeline": shot.pipeline, "seed": seed,
-                    "steps": steps, "frames_made": make, "adjusted": adjusted, **made.details}
+                    "steps": steps, "frames_made": make, "adjusted": adjusted,
+                    "audio": "silent" if made.audio is None else "generated", **made.details}
         return _clip(made, keep, req, metadata)
+
+    def score(self, made: Made, req: GenerationRequest, keep: int, seed: int, progress: Callable[[float], None],
+              cancelled: Callable[[], bool]) -> Made:
+        """A soundtrack from the configured sound stage for a clip its engine made silent."""
+        from kinora.engines import sound
+
+        assert self.config.sound is not None
+        steps = req.options.get("sound_steps")
+        audio, rate = sound.score(self.config.sound, self.config.runtime, prompt=req.prompt, seconds=keep / req.fps,
+                                  seed=seed, cancelled=cancelled, steps=int(steps) if steps else None,
+                                  frames=_uint8(made.frames), progress=progress)
+        return replace(made, audio=audio, sample_rate=rate,
+                       details={**made.details, "audio": "scored", "sound_model": self.config.sound.name,
+                                "sound_follows": list(sound.CONDITIONING)})
 
     def pipeline(self, source: Layout, name: str) -> Any:
         """The loaded `name` pipeline over `source`'s folder, loaded once: a class other than the folder's own
@@ -126,8 +147,13 @@ def conform(req: GenerationRequest, caps: Capabilities) -> tuple[GenerationReque
     return replace(req, width=width, height=height, fps=fps), adjusted
 
 
+def _uint8(frames: npt.NDArray[np.floating[Any]]) -> npt.NDArray[np.uint8]:
+    scaled: npt.NDArray[np.uint8] = (np.clip(frames, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+    return scaled
+
+
 def _clip(made: Made, keep: int, req: GenerationRequest, metadata: dict[str, Any]) -> Clip:
-    frames = (np.clip(made.frames[:keep], 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+    frames = _uint8(made.frames[:keep])
     audio = made.audio
     if audio is not None:
         audio = np.clip(audio[: round(keep / req.fps * made.sample_rate)], -1.0, 1.0).astype(np.float32)

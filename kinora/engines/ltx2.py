@@ -20,6 +20,7 @@ class LTX2Engine(DiffusersEngine):
     name = "ltx2"
     pipelines = (T2AV, I2AV, KEYFRAMES)
     default_steps = 40
+    native_audio = True
 
     def capabilities(self) -> Capabilities:
         source = self.layouts()[0]
@@ -55,4 +56,4 @@ class LTX2Engine(DiffusersEngine):
     def output(self, result: Any, pipe: Any) -> Made:
         audio = result.audio[0].float().cpu().numpy().T  # (C, S) -> (S, C)
         return Made(frames=np.asarray(result.frames[0]), audio=audio.astype(np.float32),
-                    sample_rate=int(pipe.vocoder.config.output_sampling_rate), details={"audio": "generated"})
+                    sample_rate=int(pipe.vocoder.config.output_sampling_rate))

@@ -35,6 +35,8 @@ def build(engine: str, layout: str, seed: int = 0) -> Any:
     if layout not in LAYOUTS.get(engine, ()):
         allowed = ", ".join(f"{name}: {'/'.join(kinds)}" for name, kinds in LAYOUTS.items())
         raise ValueError(f"layout must be one of the tiny layouts ({allowed}); got {engine} {layout!r}")
+    if engine == "sound":
+        return build_sound(seed)
     if engine == "ltx2":
         from diffusers import LTX2Pipeline
 

@@ -67,19 +67,19 @@ class WanEngine(DiffusersEngine):
             return Shot(self._find(VACE, "cameos (reference images)"), VACE,
                         {**common, "reference_images": refs or None})
         if req.image is not None and last is not None:  # FLF2V was trained for this; plain I2V weights can do it
-            source = self._first((is_flf2v, lambda s: s.pipeline == I2V), "a first and a last frame")
-            return Shot(source, I2V, {**common, "image": pil(req.image), "last_image": pil(last)})
+            both = self._first((is_flf2v, lambda s: s.pipeline == I2V), "a first and a last frame")
+            return Shot(both, I2V, {**common, "image": pil(req.image), "last_image": pil(last)})
         if req.image is not None:
-            source = self._first((takes_one_image,), "one starting image (I2V or Wan 2.2 TI2V-5B weights; FLF2V "
-                                 "weights need a last frame too)")
-            return Shot(source, I2V, {**common, "image": pil(req.image)})
-        source = next((s for s in self.layouts() if s.pipeline in (T2V, VACE)), None)
-        if source is None:
+            one = self._first((takes_one_image,), "one starting image (I2V or Wan 2.2 TI2V-5B weights; FLF2V "
+                              "weights need a last frame too)")
+            return Shot(one, I2V, {**common, "image": pil(req.image)})
+        text = next((s for s in self.layouts() if s.pipeline in (T2V, VACE)), None)
+        if text is None:
             raise ValueError("image: engine 'wan' has image-to-video weights only; give a starting image")
-        return Shot(source, source.pipeline, common)
+        return Shot(text, text.pipeline, common)
 
     def output(self, result: Any, pipe: Any) -> Made:
-        return Made(frames=result.frames[0], details={"audio": "none"})
+        return Made(frames=result.frames[0])
 
     def _find(self, pipeline: str, purpose: str) -> Layout:
         return self._first((lambda s: s.pipeline == pipeline,), purpose, f"a {pipeline} folder")

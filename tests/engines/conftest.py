@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -22,3 +22,15 @@ def tiny_folder(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, str]
         return made[engine, layout]
 
     return folder
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread() -> Iterator[None]:
+    """Tiny models run many small ops: on a shared 2-core machine one thread is several times faster than two
+    fighting over the cores."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -30,7 +30,7 @@ def test_text_to_video_makes_the_seconds_asked(tiny_folder: Folder) -> None:
     seen: list[float] = []
     clip = make((tiny_folder("wan", "t2v"),), seen)
     assert clip.frames.shape == (16, 64, 64, 3) and clip.frames.dtype == np.uint8 and clip.fps == 16
-    assert clip.audio is None and clip.metadata["audio"] == "none"  # silent engine, no sound stage: no track
+    assert clip.audio is None and clip.metadata["audio"] == "silent"  # silent engine, no sound stage: no track
     expected = {"engine": "wan", "pipeline": "WanPipeline", "frames_made": 17, "steps": 2, "seed": 3, "adjusted": {}}
     assert {name: clip.metadata[name] for name in expected} == expected
     assert seen == sorted(seen) and seen[-1] == 1.0 and len(seen) >= 3  # per step, then done
@@ -134,3 +134,16 @@ def test_the_loaded_pipeline_is_kept_between_jobs(tiny_folder: Folder) -> None:
     loaded = dict(engine._loaded)
     engine.generate(request, lambda f: None, lambda: False)
     assert engine._loaded == loaded and len(loaded) == 1
+
+
+def test_a_sound_stage_scores_silent_clips(tiny_folder: Folder) -> None:
+    config = EngineConfig(weights=(tiny_folder("wan", "t2v"),), sound=tiny_folder("sound", "stable-audio"))
+    request = GenerationRequest(prompt="rain on a tin roof", seconds=1, width=64, height=64, fps=16, seed=2,
+                                options={"steps": 2, "sound_steps": 2})
+    seen: list[float] = []
+    engine = get_engine("wan", config)
+    clip = engine.generate(request, seen.append, lambda: False)
+    assert engine.capabilities().audio and clip.audio is not None and clip.audio.shape == (16000, 2)
+    assert clip.sample_rate == 16000 and clip.audio.std() > 0
+    assert clip.metadata["audio"] == "scored" and clip.metadata["sound_follows"] == ["prompt", "seconds"]
+    assert seen == sorted(seen) and seen[-1] == 1.0 and any(0.8 < f < 1.0 for f in seen)  # the sound's share

@@ -38,7 +38,7 @@ def test_bad_requests_name_the_argument_and_value(change: dict[str, object], mes
 
 
 def test_unknown_engine_is_named() -> None:
-    with pytest.raises(ValueError, match="engine must be one of world; got 'sora'"):
+    with pytest.raises(ValueError, match="engine must be one of world, wan, ltx2; got 'sora'"):
         get_engine("sora")
 
 

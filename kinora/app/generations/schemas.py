@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -108,5 +109,15 @@ def video_dict(g: Mapping[str, Any]) -> dict[str, Any]:
         "remixed_from_video_id": g["source_id"] if g["kind"] in ("remix", "edit") else None,
         "error": {"code": g["error_code"] or "failed", "message": g["error_message"] or ""}
         if status == FAILED else None,
-        **({"adjusted": g["options"]["adjusted"]} if (g.get("options") or {}).get("adjusted") else {}),
+        **_adjusted(g["options"]),
     }
+
+
+def _adjusted(options: Any) -> dict[str, Any]:
+    """{"adjusted": ...} when the engine changed the request, else {}. SQLite's raw reader gives the JSON text."""
+    if isinstance(options, str):
+        if '"adjusted"' not in options:  # most rows: skip decoding
+            return {}
+        options = json.loads(options)
+    adjusted = (options or {}).get("adjusted")
+    return {"adjusted": adjusted} if adjusted else {}
