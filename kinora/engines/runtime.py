@@ -8,6 +8,7 @@ import contextlib
 import gc
 import inspect
 import os
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,8 @@ def quiet() -> None:
     for library in (diffusers, transformers):
         library.utils.logging.set_verbosity_error()
         library.utils.logging.disable_progress_bar()
+    # diffusers' Oobleck VAE (the sound stage) still uses torch's older weight_norm: not ours to act on.
+    warnings.filterwarnings("ignore", message=".*weight_norm.* is deprecated", category=FutureWarning)
 
 
 def load(pipeline: str, folder: Path, runtime: Runtime) -> Any:

@@ -101,7 +101,5 @@ def pipeline(folder: Path, runtime: Runtime) -> Any:
     key = (folder, plain)
     if key not in _loaded:
         source = layout.read(folder, expect=PIPELINES)
-        with warnings.catch_warnings():  # the Oobleck VAE is built with torch's older weight_norm
-            warnings.filterwarnings("ignore", message=".*weight_norm.* is deprecated", category=FutureWarning)
-            _loaded[key] = load(source.pipeline, source.folder, plain)
+        _loaded[key] = load(source.pipeline, source.folder, plain)
     return _loaded[key]
