@@ -52,7 +52,8 @@ def _load_plan(path: Path) -> dict[str, object]:
 def generate(
     prompt: Annotated[str, typer.Argument(help="What should happen, in plain words.")] = "",
     output: Annotated[Path, typer.Option("-o", "--output", help="MP4 file to write.")] = Path("out.mp4"),
-    seconds: Annotated[float, typer.Option(help="Length, 4 to 20 seconds.")] = 8.0,
+    seconds: Annotated[float | None, typer.Option(help="Length in seconds (world: 4 to 20); default 8, or the "
+                                                  "engine's longest when shorter.")] = None,
     size: Annotated[str, typer.Option(help="WIDTHxHEIGHT, e.g. 720x1280 (portrait) or 1280x720.")] = "720x1280",
     fps: Annotated[int, typer.Option(help="Frames per second.")] = 24,
     seed: Annotated[int | None, typer.Option(help="Same seed, same clip.")] = None,
@@ -75,7 +76,8 @@ def generate(
     width, height = _size(size)
     _writable(output)
     if server is not None:
-        _generate_remote(server, prompt, model=model, seconds=seconds, size=size, output=output)
+        _generate_remote(server, prompt, model=model, seconds=8.0 if seconds is None else seconds, size=size,
+                         output=output)
         return
     if not prompt and plan is None:
         raise typer.BadParameter("give a PROMPT or --plan FILE")
@@ -84,10 +86,11 @@ def generate(
         options["steps"] = steps
     if last_image is not None:
         options["last_image"] = _load_image(last_image, "--last-image")
-    req = GenerationRequest(prompt=prompt, seconds=seconds, width=width, height=height, fps=fps, seed=seed,
+    req = GenerationRequest(prompt=prompt, seconds=8.0, width=width, height=height, fps=fps, seed=seed,
                             image=_load_image(image, "--image") if image is not None else None, options=options)
     try:
         eng = get_engine(engine, _engine_config(engine, weights))
+        req.seconds = min(8.0, eng.capabilities().max_seconds) if seconds is None else seconds
         with _bar() as bar:
             task = bar.add_task("generating", total=1.0)
             clip = eng.generate(req, lambda v: bar.update(task, completed=v), lambda: False)
