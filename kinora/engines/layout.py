@@ -9,10 +9,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-# A component's folder holds one of these, by the kind of object model_index.json says it is.
-SCHEDULER_FILES = ("scheduler_config.json",)
-TOKENIZER_FILES = ("tokenizer_config.json",)
-PROCESSOR_FILES = ("preprocessor_config.json",)
+# A component that is not a model holds one of these files, by the kind of object model_index.json says it is.
+CONFIG_FILES = {"Scheduler": ("scheduler_config.json",), "Tokenizer": ("tokenizer_config.json",),
+                "Processor": ("preprocessor_config.json", "processor_config.json")}
 WEIGHT_SUFFIXES = (".safetensors", ".bin")
 
 
@@ -76,16 +75,12 @@ def missing_files(layout: Layout) -> list[str]:
     for name, entry in layout.index.items():
         if name.startswith("_") or not layout.has(name):
             continue
-        kind = str(entry[1])
         part = layout.folder / name
-        if "Scheduler" in kind:
-            missing += [f"{name}/{f}" for f in SCHEDULER_FILES if not (part / f).is_file()]
-        elif "Tokenizer" in kind:
-            missing += [f"{name}/{f}" for f in TOKENIZER_FILES if not (part / f).is_file()]
-        elif "Processor" in kind:
-            missing += [f"{name}/{f}" for f in PROCESSOR_FILES if not (part / f).is_file()]
-        else:
+        files = next((files for kind, files in CONFIG_FILES.items() if kind in str(entry[1])), None)
+        if files is None:
             missing += _missing_model_files(part, name)
+        elif not any((part / f).is_file() for f in files):
+            missing.append(f"{name}/{files[0]}")
     return missing
 
 
