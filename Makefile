@@ -41,6 +41,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/moderation.py --quick
 	$(PY) benchmarks/frames.py --quick
 	$(PY) benchmarks/cameo.py --quick
+	$(PY) benchmarks/engines.py --quick
 
 clean:
 	rm -rf $(VENV) $(DATA)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import inspect
+import logging
 import os
 import warnings
 from collections.abc import Callable, Iterator
@@ -18,6 +19,7 @@ import torch
 from kinora.engines.base import GenerationCancelled
 from kinora.engines.registry import Runtime
 
+log = logging.getLogger("kinora.engines")
 DENOISE_SHARE = 0.9  # of an engine's progress; decoding takes the rest
 FP32_PARTS = ("vae",)  # the video VAEs decode visibly better in float32, for a small share of the time
 
@@ -89,11 +91,24 @@ def tune(pipe: Any, runtime: Runtime) -> None:
             except (ValueError, RuntimeError, ImportError) as e:
                 raise ValueError(f"engine_attention {runtime.attention!r} cannot be used here: {e}") from e
         if runtime.cache != "none":
-            denoiser.enable_cache(_cache_config(runtime))
+            _enable_cache(denoiser, runtime)
         if runtime.compile:
-            denoiser.compile_repeated_blocks(fullgraph=True)
+            # The cache hooks' Python branches break a full graph: torch.compile then traces around them.
+            denoiser.compile_repeated_blocks(fullgraph=runtime.cache == "none")
     if runtime.vae_tiling and hasattr(pipe.vae, "enable_tiling"):
         pipe.vae.enable_tiling()
+
+
+def _enable_cache(denoiser: Any, runtime: Runtime) -> None:
+    """The configured cache hook; first-block falls back to TaylorSeer on transformers diffusers has no first-block
+    support for (LTX-2's, in diffusers 0.42), so one instance setting serves every engine."""
+    try:
+        denoiser.enable_cache(_cache_config(runtime.cache, runtime.cache_threshold))
+    except ValueError as e:
+        if runtime.cache != "first-block" or "not registered" not in str(e):
+            raise
+        log.warning("engine_cache first-block is not supported for %s; using taylorseer", type(denoiser).__name__)
+        denoiser.enable_cache(_cache_config("taylorseer", runtime.cache_threshold))
 
 
 def denoisers(pipe: Any) -> list[Any]:
@@ -101,14 +116,14 @@ def denoisers(pipe: Any) -> list[Any]:
     return [part for part in (getattr(pipe, "transformer", None), getattr(pipe, "transformer_2", None)) if part]
 
 
-def _cache_config(runtime: Runtime) -> Any:
+def _cache_config(cache: str, threshold: float) -> Any:
     from diffusers.hooks import FirstBlockCacheConfig, TaylorSeerCacheConfig
 
-    if runtime.cache == "first-block":
-        return FirstBlockCacheConfig(threshold=runtime.cache_threshold)
-    if runtime.cache == "taylorseer":
+    if cache == "first-block":
+        return FirstBlockCacheConfig(threshold=threshold)
+    if cache == "taylorseer":
         return TaylorSeerCacheConfig()
-    raise ValueError(f"engine_cache must be none, first-block or taylorseer; got {runtime.cache!r}")
+    raise ValueError(f"engine_cache must be none, first-block or taylorseer; got {cache!r}")
 
 
 def place(pipe: Any, runtime: Runtime) -> Any:

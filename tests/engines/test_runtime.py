@@ -34,6 +34,16 @@ def test_tuned_settings_run_and_stay_close_to_stock(tiny_folder: Folder) -> None
         assert np.abs(frames - stock).mean() < 64, tuned  # the same picture, give or take the reused steps
 
 
+def test_first_block_cache_falls_back_where_diffusers_lacks_it(tiny_folder: Folder,
+                                                              caplog: pytest.LogCaptureFixture) -> None:
+    request = GenerationRequest(prompt="a drum solo", seconds=1, width=64, height=64, fps=24, seed=9,
+                                options={"steps": 4})
+    config = EngineConfig(weights=(tiny_folder("ltx2", "t2av"),), runtime=Runtime(cache="first-block"))
+    clip = get_engine("ltx2", config).generate(request, lambda f: None, lambda: False)
+    assert clip.frames.shape == (24, 64, 64, 3) and clip.audio is not None
+    assert "first-block is not supported for LTX2VideoTransformer3DModel; using taylorseer" in caplog.text
+
+
 def test_an_unknown_attention_backend_is_named(tiny_folder: Folder) -> None:
     with pytest.raises(ValueError, match="engine_attention 'warp-speed' cannot be used here"):
         make(tiny_folder("wan", "t2v"), Runtime(attention="warp-speed"))
