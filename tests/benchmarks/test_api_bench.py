@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import os
 import socket
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -15,18 +13,14 @@ from types import ModuleType
 
 import pytest
 
+from tests.benchmarks.bench import load
+
 VIDEO = b'{"id":"video_1","object":"video","status":"completed"}'
 PAGE = b'{"object":"list","data":[' + b",".join([VIDEO] * 20) + b'],"has_more":true}'
 
 
 def load_bench() -> ModuleType:
-    path = Path(__file__).resolve().parents[2] / "benchmarks" / "api.py"
-    spec = importlib.util.spec_from_file_location("kinora_bench_api", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the file executes
-    spec.loader.exec_module(module)
-    return module
+    return load("api")
 
 
 @pytest.fixture(scope="module")

@@ -6,28 +6,22 @@ Run: .venv/bin/python -m pytest tests/benchmarks/test_engines_bench.py
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
 import math
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 from rich.console import Console
 
+from tests.benchmarks.bench import load
+
 pytest.importorskip("diffusers")
 
 
 def load_bench() -> ModuleType:
-    path = Path(__file__).resolve().parents[2] / "benchmarks" / "engines.py"
-    spec = importlib.util.spec_from_file_location("kinora_bench_engines", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the file executes
-    spec.loader.exec_module(module)
-    return module
+    return load("engines")
 
 
 def test_quick_run_prints_both_settings(tmp_path: Path) -> None:

@@ -3,10 +3,8 @@ against a real `kinora serve` prints its tables with every request answered (no 
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import sqlite3
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -16,22 +14,14 @@ import numpy as np
 import pytest
 from rich.console import Console
 
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+from tests.benchmarks.bench import load
+
 TINY = ["--users", "300", "--posts", "2000", "--likes", "10000", "--bench-users", "8", "--backends", "sqlite"]
 FOLDER = "sqlite-300-2k-10k"  # <backend>-<users>-<posts>-<likes>
 
 
 def load_bench() -> ModuleType:
-    sys.path.insert(0, str(BENCHMARKS))  # feed.py imports its siblings api.py and feedgen.py
-    try:
-        spec = importlib.util.spec_from_file_location("kinora_bench_feed", BENCHMARKS / "feed.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module  # dataclasses look their module up while the file executes
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(BENCHMARKS))
-    return module
+    return load("feed")
 
 
 @pytest.fixture(scope="module")
