@@ -38,6 +38,7 @@ class Shot:
     source: Layout
     pipeline: str
     kwargs: dict[str, Any]
+    lead: int = 0  # leading output frames that repeat the source being extended: dropped
 
 
 @dataclass
@@ -73,7 +74,7 @@ class DiffusersEngine:
     def capabilities(self) -> Capabilities:
         raise NotImplementedError
 
-    def shot(self, req: GenerationRequest, frames: int, seed: int) -> Shot:
+    def shot(self, req: GenerationRequest) -> Shot:
         raise NotImplementedError
 
     def output(self, result: Any, pipe: Any) -> Made:
@@ -86,9 +87,10 @@ class DiffusersEngine:
         caps = self.capabilities()
         req, adjusted = conform(req, caps)
         validate_request(req, caps)
-        keep, make = frame_counts(req.seconds, req.fps, caps)
+        shot = self.shot(req)
+        keep, make = frame_counts(req.seconds + shot.lead / req.fps, req.fps, caps)
+        keep -= shot.lead
         seed = req.seed if req.seed is not None else secrets.randbelow(2**31)
-        shot = self.shot(req, make, seed)
         pipe = self.pipeline(shot.source, shot.pipeline)
         steps = int(req.options.get("steps") or self.config.runtime.steps or self.default_steps)
         scoring = self.config.sound is not None and not self.native_audio
@@ -98,13 +100,15 @@ class DiffusersEngine:
                           num_inference_steps=steps, generator=runtime.generator(seed), output_type="np",
                           callback_on_step_end=runtime.on_step(lambda f: progress((1 - share) * f), cancelled))
         made = self.output(result, pipe)
-        if scoring:
-            made = self.score(made, req, keep, seed, lambda f: progress(1 - share + share * f), cancelled)
+        if scoring:  # after the lead is dropped the soundtrack must still fit: score the whole made clip
+            made = self.score(made, req, len(made.frames), seed, lambda f: progress(1 - share + share * f), cancelled)
         progress(1.0)
         metadata = {"engine": self.name, "model": shot.source.folder.name, "pipeline": shot.pipeline, "seed": seed,
                     "steps": steps, "frames_made": make, "adjusted": adjusted,
                     "audio": "silent" if made.audio is None else "generated", **made.details}
-        return _clip(made, keep, req, metadata)
+        if shot.lead:
+            metadata["continues_from_frames"] = shot.lead
+        return _clip(made, shot.lead, keep, req, metadata)
 
     def score(self, made: Made, req: GenerationRequest, keep: int, seed: int, progress: Callable[[float], None],
               cancelled: Callable[[], bool]) -> Made:
@@ -152,11 +156,16 @@ def _uint8(frames: npt.NDArray[np.floating[Any]]) -> npt.NDArray[np.uint8]:
     return scaled
 
 
-def _clip(made: Made, keep: int, req: GenerationRequest, metadata: dict[str, Any]) -> Clip:
-    frames = _uint8(made.frames[:keep])
+def _clip(made: Made, lead: int, keep: int, req: GenerationRequest, metadata: dict[str, Any]) -> Clip:
+    """The `keep` frames after the `lead` ones, and the sound under them."""
+    frames = _uint8(made.frames[lead:lead + keep])
     audio = made.audio
     if audio is not None:
-        audio = np.clip(audio[: round(keep / req.fps * made.sample_rate)], -1.0, 1.0).astype(np.float32)
+        start, end = (round(n / req.fps * made.sample_rate) for n in (lead, lead + keep))
+        exact = np.zeros((end - start, audio.shape[1]), np.float32)  # a vocoder may end a few ms short
+        cut = audio[start:end]
+        exact[:len(cut)] = np.clip(cut, -1.0, 1.0)
+        audio = exact
     return Clip(frames=frames, fps=req.fps, audio=audio, sample_rate=made.sample_rate, metadata=metadata)
 
 

@@ -56,7 +56,7 @@ class WanEngine(DiffusersEngine):
             last_frame=any(s.pipeline == I2V for s in sources),
             reference_images=any(s.pipeline == VACE for s in sources))
 
-    def shot(self, req: GenerationRequest, frames: int, seed: int) -> Shot:
+    def shot(self, req: GenerationRequest) -> Shot:
         common: dict[str, Any] = {"prompt": spoken(req.prompt, req.cameos),
                                   "negative_prompt": req.options.get("negative_prompt", NEGATIVE)}
         if "guidance" in req.options:

@@ -49,6 +49,8 @@ def test_image_and_keyframes_share_the_loaded_model(tiny_folder: Folder) -> None
     assert keyframes.metadata["pipeline"] == "LTX2ConditionPipeline"
     assert from_image.frames.shape == keyframes.frames.shape == (24, 64, 64, 3)
     assert keyframes.audio is not None and keyframes.audio.shape == (16000, 2)
+    request.options["last_image"] = RED
+    assert not np.array_equal(engine.generate(request, lambda f: None, lambda: False).frames, keyframes.frames)
     base = engine._loaded[(folder, "LTX2Pipeline")]  # one copy of the weights under all three pipelines
     assert all(pipe.transformer is base.transformer for pipe in engine._loaded.values())
 
@@ -57,3 +59,15 @@ def test_sizes_snap_to_multiples_of_32(tiny_folder: Folder) -> None:
     clip = make(tiny_folder("ltx2", "t2av"), width=100, height=70, fps=25)
     assert clip.frames.shape == (25, 64, 96, 3) and clip.fps == 25
     assert clip.metadata["adjusted"] == {"size": {"requested": "100x70", "used": "96x64"}}
+
+
+def test_an_extension_continues_from_the_source_and_returns_only_what_is_new(tiny_folder: Folder) -> None:
+    folder = tiny_folder("ltx2", "t2av")
+    source = make(folder, seconds=2)
+    clip = make(folder, seconds=1, remix_of=source, options={"steps": 2, "mode": "extend"})
+    assert clip.frames.shape == (24, 64, 64, 3) and clip.audio is not None and clip.audio.shape == (16000, 2)
+    assert clip.metadata["pipeline"] == "LTX2ConditionPipeline" and clip.metadata["continues_from_frames"] == 17
+    assert clip.metadata["frames_made"] == 41  # 17 of context + 24 new, as 8k+1
+    other_source = make(folder, seconds=2, seed=8)
+    other = make(folder, seconds=1, remix_of=other_source, options={"steps": 2, "mode": "extend"})
+    assert not np.array_equal(clip.frames, other.frames)  # the source's frames steer the continuation

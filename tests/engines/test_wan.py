@@ -94,7 +94,7 @@ def test_modes_without_their_folder_are_refused(tiny_folder: Folder) -> None:
         make((tiny_folder("wan", "i2v"),))
     with pytest.raises(WeightsMissing, match="WanVACEPipeline folder for cameos"):
         get_engine("wan", EngineConfig(weights=t2v)).shot(
-            GenerationRequest(prompt="x", cameos=[CameoRef(handle="a")]), 65, 1)
+            GenerationRequest(prompt="x", cameos=[CameoRef(handle="a")]))
 
 
 def test_cancel_stops_between_steps(tiny_folder: Folder) -> None:

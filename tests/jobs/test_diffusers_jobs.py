@@ -58,10 +58,17 @@ def output_metadata(live: Any, video_id: str) -> dict[str, Any]:
     return dict(json.loads(found.read_text()))
 
 
-def test_ltx2_makes_picture_and_sound_snapped_to_its_grid(live: Any, sdk: openai.OpenAI, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def drums(sdk: openai.OpenAI) -> Any:
     video = sdk.videos.create_and_poll(model="sora-2", prompt="a drummer plays a fast beat", size="100x70",
                                        seconds="4")
     assert video.status == "completed", video.error
+    return video
+
+
+def test_ltx2_makes_picture_and_sound_snapped_to_its_grid(live: Any, sdk: openai.OpenAI, drums: Any,
+                                                          tmp_path: Path) -> None:
+    video = drums
     assert video.size == "96x64" and video.seconds == "4"
     assert (video.model_extra or {})["adjusted"] == {"size": {"requested": "100x70", "used": "96x64"}}
     info = probe(download(sdk, video.id, tmp_path))
@@ -72,6 +79,18 @@ def test_ltx2_makes_picture_and_sound_snapped_to_its_grid(live: Any, sdk: openai
     report = c2pa.read(download(sdk, video.id, tmp_path))
     assert report.status == "valid" and report.ai_generated
     assert report.generator is not None and report.generator["engine"] == "ltx2"
+
+
+def test_ltx2_extends_its_own_videos(live: Any, sdk: openai.OpenAI, drums: Any, tmp_path: Path) -> None:
+    extended = sdk.post("/videos/extensions", body={"prompt": "the beat speeds up", "seconds": "4",
+                                                    "video": {"id": drums.id}}, cast_to=type(drums))
+    extended = sdk.videos.poll(extended.id)
+    assert extended.status == "completed", extended.error
+    assert extended.seconds == "8" and extended.size == "96x64"
+    info = probe(download(sdk, extended.id, tmp_path))
+    assert info.frames == 192 and info.audio_duration == pytest.approx(8.0, abs=0.05)
+    made = output_metadata(live, extended.id)
+    assert made["pipeline"] == "LTX2ConditionPipeline" and made["continues_from_frames"] == 17
 
 
 def test_wan_clips_get_the_sound_stage_soundtrack(live: Any, sdk: openai.OpenAI, tmp_path: Path) -> None:
