@@ -47,7 +47,7 @@ class LTX2Engine(DiffusersEngine):
             common["guidance_scale"] = float(req.options["guidance"])
         last = req.options.get("last_image")
         if req.options.get("mode") == "extend":
-            return _extension(source, req, common)
+            return _extension(source, req, common, self.capabilities().frame_step)
         if req.image is not None and last is not None:
             from diffusers.pipelines.ltx2.pipeline_ltx2_condition import LTX2VideoCondition
 
@@ -64,7 +64,7 @@ class LTX2Engine(DiffusersEngine):
                     sample_rate=int(pipe.vocoder.config.output_sampling_rate))
 
 
-def _extension(source: Layout, req: GenerationRequest, common: dict[str, Any]) -> Shot:
+def _extension(source: Layout, req: GenerationRequest, common: dict[str, Any], step: int) -> Shot:
     """A continuation of `req.remix_of`: its last frames open the clip as a video condition, so motion carries on
     across the seam; the worker stitches the source and the continuation."""
     from diffusers.pipelines.ltx2.pipeline_ltx2_condition import LTX2VideoCondition
@@ -75,6 +75,6 @@ def _extension(source: Layout, req: GenerationRequest, common: dict[str, Any]) -
     if context.shape[1:3] != (req.height, req.width):
         raise ValueError(f"remix_of: the source is {context.shape[2]}x{context.shape[1]}; an extension keeps its "
                          f"size, got {req.width}x{req.height}")
-    lead = 1 + 8 * ((len(context) - 1) // 8)  # whole latent frames of context: 1, 9 or 17
+    lead = 1 + step * ((len(context) - 1) // step)  # whole latent frames of context: 1, 9 or 17 at 8x
     condition = LTX2VideoCondition(frames=np.ascontiguousarray(context[-lead:]), index=0)
     return Shot(source, KEYFRAMES, {**common, "conditions": [condition]}, lead=lead)
