@@ -158,14 +158,13 @@ def _uint8(frames: npt.NDArray[np.floating[Any]]) -> npt.NDArray[np.uint8]:
 
 def _clip(made: Made, lead: int, keep: int, req: GenerationRequest, metadata: dict[str, Any]) -> Clip:
     """The `keep` frames after the `lead` ones, and the sound under them."""
+    from kinora.media.derive import fit_length
+
     frames = _uint8(made.frames[lead:lead + keep])
     audio = made.audio
-    if audio is not None:
+    if audio is not None:  # a vocoder may end a few ms short of the pictures: padded with silence
         start, end = (round(n / req.fps * made.sample_rate) for n in (lead, lead + keep))
-        exact = np.zeros((end - start, audio.shape[1]), np.float32)  # a vocoder may end a few ms short
-        cut = audio[start:end]
-        exact[:len(cut)] = np.clip(cut, -1.0, 1.0)
-        audio = exact
+        audio = np.clip(fit_length(audio[start:], end - start), -1.0, 1.0)
     return Clip(frames=frames, fps=req.fps, audio=audio, sample_rate=made.sample_rate, metadata=metadata)
 
 

@@ -23,6 +23,7 @@ from kinora.engines import layout
 from kinora.engines.base import GenerationCancelled
 from kinora.engines.registry import Runtime
 from kinora.engines.runtime import DENOISE_SHARE, generator, guard, load
+from kinora.media.derive import fit_length
 
 PIPELINES = ("StableAudioPipeline",)
 DEFAULT_STEPS = 100  # Stable Audio Open's own default; its model card suggests 100-200
@@ -81,15 +82,8 @@ def score(folder: Path, runtime: Runtime, *, prompt: str, seconds: float, seed: 
             audio = pipe.vae.decode(latents[..., :keep].to(pipe.vae.dtype)).sample
         pipe.maybe_free_model_hooks()  # the pipeline skips this when it returns latents
     report(1.0)
-    return fit(audio[0].T.float().cpu().numpy(), samples), rate
-
-
-def fit(audio: npt.NDArray[np.floating[Any]], samples: int) -> npt.NDArray[np.float32]:
-    """`audio` (S, C) cut or zero-padded to exactly `samples`, within [-1, 1]."""
-    out = np.zeros((samples, audio.shape[1]), dtype=np.float32)
-    kept = min(samples, audio.shape[0])
-    out[:kept] = np.clip(audio[:kept], -1.0, 1.0)
-    return out
+    track = audio[0].T.float().cpu().numpy()  # (S, C)
+    return np.clip(fit_length(track, samples), -1.0, 1.0), rate
 
 
 def pipeline(folder: Path, runtime: Runtime) -> Any:

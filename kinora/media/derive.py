@@ -318,7 +318,7 @@ def _stitch_audio(
     rate = source_rate if source is not None else continuation.sample_rate
     channels = max(a.shape[1] for a in (source, tail) if a is not None)
     head_len = round(source_seconds * rate)
-    head = np.zeros((head_len, channels), dtype=np.float32) if source is None else _fit_length(source, head_len)
+    head = np.zeros((head_len, channels), dtype=np.float32) if source is None else fit_length(source, head_len)
     if tail is None:
         tail = np.zeros((round(len(continuation.frames) / continuation.fps * rate), channels), dtype=np.float32)
     parts = [_to_channels(head, channels, "source audio"), _to_channels(tail, channels, "continuation.audio")]
@@ -334,7 +334,8 @@ def _to_channels(audio: npt.NDArray[np.float32], channels: int, name: str) -> np
     raise ValueError(f"{name} must have 1 or {channels} channels to join the other side; got {audio.shape[1]}")
 
 
-def _fit_length(audio: npt.NDArray[np.float32], length: int) -> npt.NDArray[np.float32]:
+def fit_length(audio: npt.NDArray[np.float32], length: int) -> npt.NDArray[np.float32]:
+    """`audio` (S, C) cut or padded with silence to exactly `length` samples."""
     if len(audio) >= length:
         return audio[:length]
     return np.concatenate([audio, np.zeros((length - len(audio), audio.shape[1]), dtype=np.float32)])
